@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Command 1: install everything, then run the main job on the bundled example
+# (a fictional department written by cnbudget itself): write it, parse it, check it, export it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+out=${1:-demo-output}
+mkdir -p "$out"
+.venv/bin/cnbudget example -o "$out/example-budget.txt"
+.venv/bin/cnbudget show "$out/example-budget.txt"
+.venv/bin/cnbudget check "$out/example-budget.txt"
+.venv/bin/cnbudget parse "$out/example-budget.txt" -o "$out/example-budget.json"
+.venv/bin/cnbudget export "$out/example-budget.txt" --format csv -o "$out/example-budget.csv"
+.venv/bin/cnbudget export "$out/example-budget.txt" --format xlsx -o "$out/example-budget.xlsx"
+echo "输出 / output: $out/"

@@ -1,0 +1,72 @@
+"""Tokenised lines of a converted disclosure: tab rows, headings, list items and prose."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from cnbudget.money import strip_markup
+
+_HEADING = re.compile(r"^(#{1,6})\s*(.*)$")
+_BOLD_WRAP = re.compile(r"^\*\*(.*)\*\*$")
+_LIST = re.compile(r"^[-*•]\s+(.*)$")
+_BOLD_TAG = re.compile(r"<b>", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Line:
+    """One source line. ``cells`` is set for tab-separated rows, ``text`` for everything else."""
+
+    no: int
+    raw: str
+    text: str = ""
+    cells: list[str] | None = None
+    bold: list[bool] = field(default_factory=list)
+    heading: int = 0
+    list_item: bool = False
+
+    @property
+    def blank(self) -> bool:
+        return self.cells is None and not self.text
+
+
+def clean_text(text: str) -> str:
+    """Strip markup and markdown emphasis, fold NBSP and ideographic space."""
+    t = strip_markup(text).replace("\u00a0", " ").replace("\u3000", " ")
+    t = t.replace("**", "")
+    return t.strip()
+
+
+def tokenize(text: str) -> list[Line]:
+    """Split ``text`` into :class:`Line` objects (1-based numbers)."""
+    out: list[Line] = []
+    for i, raw in enumerate(text.splitlines(), 1):
+        raw = raw.rstrip("\r\n")
+        if "\t" in raw and raw.strip():
+            parts = raw.split("\t")
+            cells = [clean_text(c) for c in parts]
+            bold = [bool(_BOLD_TAG.search(c)) for c in parts]
+            out.append(Line(no=i, raw=raw, cells=cells, bold=bold))
+            continue
+        s = raw.strip()
+        line = Line(no=i, raw=raw)
+        m = _HEADING.match(s)
+        if m:
+            line.heading = len(m.group(1))
+            s = m.group(2)
+        m = _BOLD_WRAP.match(s)
+        if m:
+            s = m.group(1)
+            line.heading = line.heading or 6
+        m = _LIST.match(s)
+        if m:
+            line.list_item = True
+            s = m.group(1)
+        line.text = clean_text(s)
+        out.append(line)
+    return out
+
+
+def nfkc(s: str) -> str:
+    return unicodedata.normalize("NFKC", s)
