@@ -13,7 +13,7 @@ CN_NUM = "一二三四五六七八九十"
 _SEC1 = re.compile(rf"^([{CN_NUM}]+)\s*[、.．]\s*(.+)$")
 _SEC2 = re.compile(rf"^[（(]\s*([{CN_NUM}]+)\s*[）)]\s*(.+)$")
 _SENTENCE_END = tuple("。；;！!？?：:")
-_LIST_START = re.compile(rf"^(?:\d+\s*[、.．]|[（(][\d{CN_NUM}]+[）)]|[{CN_NUM}]+、)")
+_LIST_START = re.compile(rf"^(?:\d+\s*[、.．](?!\d)|[（(][\d{CN_NUM}]+[）)]|[{CN_NUM}]+、)")
 
 
 def _heading_match(line: Line) -> tuple[int, str, str] | None:

@@ -1,0 +1,225 @@
+"""Extract the figures the narrative states: amounts, shares, year-over-year changes, counts
+and listed breakdowns, each with its subject, sentence and line.
+
+The extraction is deliberately lexical (regular expressions over the standard phrasing of
+部门预算 explanations) and keeps every statement it finds, mapped or not, so the checks can say
+how much of the narrative they verified.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from cnbudget.layouts import normalize_label
+from cnbudget.model import Paragraph, Section
+
+NUM = r"\d[\d,，]*(?:\.\d+)?"
+_TOKEN = re.compile(
+    rf"(?P<chg>(?P<cdir>增加|减少)\s*(?P<cnum>{NUM})\s*万元)"
+    rf"|(?P<rate>(?P<rdir>增长|下降)\s*(?P<rnum>{NUM})\s*%)"
+    rf"|(?P<share>占[^，,；;。\d]{{0,12}}?(?P<snum>{NUM})\s*%)"
+    rf"|(?P<amt>(?P<anum>{NUM})\s*万元)"
+    r"|(?P<brk>(?:其中|包括)\s*[:：])"
+)
+_BOUNDARY = re.compile(r"[，；;：:、]|,(?!\d)")
+_HARD = re.compile(r"[；;]")
+_FILLERS = {
+    "",
+    "预算数为",
+    "预算数",
+    "为",
+    "是",
+    "价值",
+    "涉及金额",
+    "涉及预算金额",
+    "涉及预算资金",
+    "金额",
+    "预算安排规模",
+    "比上年预算",
+    "比上年",
+}
+_STRIP = [
+    re.compile(r"\d{4}\s*年度?"),
+    re.compile(r"比上年(?:预算)?"),
+    re.compile(r"^(?:其中有?|包括|主要包括)[:：]?"),
+    re.compile(r"^(?:本部门|本单位|我单位|我部门)有?"),
+    re.compile(r"^的"),
+    re.compile(r"\d+\s*(?:个|辆|台|家|人|项)"),
+    re.compile(r"^(?:\d+\s*[、.．]|[（(][一二三四五六七八九十\d]+[）)])"),
+    re.compile(r"[，,。；;：:、\s]+$"),
+]
+_COUNT = re.compile(r"(\d+)\s*个")
+
+
+def to_decimal(text: str) -> Decimal:
+    return Decimal(unicodedata.normalize("NFKC", text).replace(",", "").replace("，", ""))
+
+
+@dataclass
+class Statement:
+    """One subject with the figures stated about it in one sentence."""
+
+    subject: str
+    raw_subject: str
+    sentence: str
+    line: int | None
+    paragraph: int
+    amount: Decimal | None = None
+    share: Decimal | None = None
+    change: Decimal | None = None  # signed: 减少 is negative
+    change_word: str | None = None
+    rate: Decimal | None = None
+    rate_word: str | None = None
+    count: int | None = None
+    parts: list[Statement] = field(default_factory=list)
+    para_parts: list[Statement] = field(default_factory=list)
+
+
+@dataclass
+class SectionClaims:
+    """The statements of one top-level section (with its subsections)."""
+
+    section: Section
+    statements: list[Statement]
+
+    @property
+    def base(self) -> Statement | None:
+        return next((s for s in self.statements if s.amount is not None), None)
+
+
+def clean_subject(text: str, names: list[str]) -> str:
+    t = unicodedata.normalize("NFKC", text)
+    for n in names:
+        if n:
+            t = t.replace(unicodedata.normalize("NFKC", n), "")
+    t = t.strip()
+    for rx in _STRIP:
+        t = rx.sub("", t).strip()
+    return normalize_label(t)
+
+
+def _subject_before(text: str, names: list[str]) -> tuple[str, str]:
+    """The label that precedes a figure: the last clause, or the one before it when the last
+    clause is filler ("2024 年预算数为")."""
+    segs = [s for s in _BOUNDARY.split(text)]
+    for seg in reversed(segs):
+        c = clean_subject(seg, names)
+        if c not in _FILLERS:
+            return c, seg.strip()
+        if _HARD.search(seg):
+            break
+    return "", ""
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=。)", text)
+    return [p for p in parts if p.strip()]
+
+
+def paragraph_statements(
+    para: Paragraph, index: int, names: list[str]
+) -> tuple[list[Statement], bool]:
+    """Statements of one paragraph; the flag says the paragraph ends by opening a breakdown
+    ("…万元，其中：") whose parts are the following paragraphs."""
+    out: list[Statement] = []
+    line = para.source.line if para.source else None
+    opens = False
+    for sent in _sentences(para.text):
+        current: Statement | None = None
+        whole: Statement | None = None
+        last_end = 0
+        first_in_sentence: Statement | None = None
+        for m in _TOKEN.finditer(sent):
+            gap = sent[last_end : m.start()]
+            if m.group("amt"):
+                subj, raw = _subject_before(gap if current else sent[: m.start()], names)
+                if current is not None and not subj:
+                    subj, raw = current.subject, current.raw_subject
+                current = Statement(
+                    subject=subj,
+                    raw_subject=raw,
+                    sentence=sent.strip(),
+                    line=line,
+                    paragraph=index,
+                    amount=to_decimal(m["anum"]),
+                )
+                cm = _COUNT.search(raw)
+                current.count = int(cm.group(1)) if cm else None
+                _attach(out, whole, current)
+            elif m.group("chg"):
+                after = _BOUNDARY.split(gap)[-1]
+                new_subject = clean_subject(after, names) not in _FILLERS
+                if current is None or _HARD.search(gap) or (new_subject and current.change):
+                    subj, raw = _subject_before(
+                        sent[: m.start()] if current is None else gap, names
+                    )
+                    current = Statement(
+                        subject=subj,
+                        raw_subject=raw,
+                        sentence=sent.strip(),
+                        line=line,
+                        paragraph=index,
+                    )
+                    _attach(out, whole, current)
+                elif new_subject and current.amount is not None and current.change is None:
+                    subj, raw = _subject_before(gap, names)
+                    current = Statement(
+                        subject=subj,
+                        raw_subject=raw,
+                        sentence=sent.strip(),
+                        line=line,
+                        paragraph=index,
+                    )
+                    _attach(out, whole, current)
+                sign = Decimal(1) if m["cdir"] == "增加" else Decimal(-1)
+                current.change = sign * to_decimal(m["cnum"])
+                current.change_word = m["cdir"]
+            elif m.group("rate"):
+                if (
+                    current is not None
+                    and current.change is not None
+                    and current.rate is None
+                    and not re.sub(r"[，,\s]", "", gap)
+                ):
+                    current.rate = to_decimal(m["rnum"])
+                    current.rate_word = m["rdir"]
+            elif m.group("share"):
+                if current is not None and current.amount is not None and current.share is None:
+                    current.share = to_decimal(m["snum"])
+            elif m.group("brk"):
+                rest = sent[m.end() :]
+                if current is not None and not _TOKEN.search(rest):
+                    opens = not re.sub(r"[\s。]", "", rest)
+                elif current is not None:
+                    whole = current
+            if first_in_sentence is None and current is not None:
+                first_in_sentence = current
+            last_end = m.end()
+    return out, opens
+
+
+def _attach(out: list[Statement], whole: Statement | None, st: Statement) -> None:
+    if whole is not None:
+        whole.parts.append(st)
+    out.append(st)
+
+
+def section_claims(section: Section, names: list[str]) -> SectionClaims:
+    """All statements of a top-level section; paragraph-level breakdowns are resolved here."""
+    statements: list[Statement] = []
+    opener: Statement | None = None
+    index = 0
+    for sub in section.walk():
+        for para in sub.paragraphs:
+            sts, opens = paragraph_statements(para, index, names)
+            index += 1
+            if opener is not None and sts:
+                opener.para_parts.append(sts[0])
+            if opens and sts:
+                opener = sts[0]
+            statements.extend(sts)
+        opener = None if sub is not section else opener
+    return SectionClaims(section=section, statements=statements)

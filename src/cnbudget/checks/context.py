@@ -1,0 +1,157 @@
+"""What every rule family works with: the document, its layout, the rule book, and ``emit``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from cnbudget.checks.findings import Finding, Location
+from cnbudget.checks.rulebook import Rule, load_rules
+from cnbudget.layouts import LayoutSpec, load_layout
+from cnbudget.model import Amount, Document, Row, Table
+from cnbudget.money import HALF_QUANTUM, format_amount
+
+
+def identity_tolerance(n_terms: int) -> Decimal:
+    """A sum of rounded figures may miss the rounded total by ``n × 0.005`` (n printed terms,
+    the total included); never less than one quantum (0.01) when two figures are compared."""
+    return max(HALF_QUANTUM * max(n_terms, 2), Decimal("0.01"))
+
+
+def column_label(table: Table, key: str, side: str | None = None) -> str:
+    col = next(
+        (c for c in table.columns if c.key == key and (side is None or c.side in (None, side))),
+        None,
+    )
+    return " / ".join(col.header) if col else key
+
+
+def cell_location(table: Table, row: Row | None, column: str | None) -> Location:
+    return Location(
+        table_no=table.number,
+        table_type=table.type,
+        unit_name=row.unit_name if row else None,
+        row_code=row.code if row else None,
+        row_key=row.key if row else None,
+        row_name=(row.project or row.name) if row else None,
+        column=column_label(table, column, row.side if row else None) if column else None,
+        source_line=(
+            row.values[column].source.line
+            if row and column and column in row.values and row.values[column].source
+            else (row.source.line if row and row.source else None)
+        ),
+    )
+
+
+def row_label(table: Table, row: Row) -> str:
+    parts = [f"表{table.number}"] if table.number else [table.type]
+    if row.unit_name and row.kind != "unit":
+        parts.append(f"[{row.unit_name}]")
+    if row.code:
+        parts.append(row.code)
+    parts.append(row.project or row.name or row.key or "")
+    return " ".join(p for p in parts if p)
+
+
+@dataclass
+class Context:
+    doc: Document
+    layout: LayoutSpec
+    rules: dict[str, Rule]
+    findings: list[Finding] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def for_document(cls, doc: Document) -> Context:
+        return cls(
+            doc=doc, layout=load_layout(doc.metadata.layout or "budget-11"), rules=load_rules()
+        )
+
+    def bump(self, key: str, n: int = 1) -> None:
+        self.stats[key] = self.stats.get(key, 0) + n
+
+    def emit(
+        self,
+        rule_id: str,
+        location: Location,
+        *,
+        expected: Decimal | None = None,
+        found: Decimal | None = None,
+        tolerance: Decimal | None = None,
+        related: Iterable[Location] = (),
+        **fmt: object,
+    ) -> None:
+        rule = self.rules[rule_id]
+        diff = found - expected if expected is not None and found is not None else None
+        values = {
+            "expected": format_amount(expected) if expected is not None else "",
+            "found": format_amount(found) if found is not None else "",
+            "difference": format_amount(diff) if diff is not None else "",
+            **fmt,
+        }
+        zh, en = rule.render(**values)
+        self.findings.append(
+            Finding(
+                rule=rule.id,
+                severity=rule.severity,
+                family=rule.family,
+                message_zh=zh,
+                message_en=en,
+                expected=expected,
+                found=found,
+                difference=diff,
+                tolerance=tolerance,
+                location=location,
+                related=list(related),
+            )
+        )
+
+    def compare(
+        self,
+        rule_id: str,
+        total: tuple[Table, Row | None, str],
+        parts: list[tuple[Table, Row | None, str]],
+        **fmt: object,
+    ) -> bool:
+        """Check ``total = Σ parts`` (blank cells count 0) within the rounding tolerance.
+
+        Returns True when the identity holds. The finding names the total's cell and lists the
+        parts as related locations.
+        """
+        self.bump("identities")
+        t_tab, t_row, t_col = total
+        t_amt = _amount(t_row, t_col)
+        p_amts = [_amount(r, c) for _, r, c in parts]
+        printed = sum(1 for a in (t_amt, *p_amts) if a is not None)
+        if printed == 0:
+            return True
+        found = t_amt.value if t_amt else Decimal(0)
+        expected = sum((a.value for a in p_amts if a is not None), Decimal(0))
+        tol = identity_tolerance(printed)
+        if abs(found - expected) <= tol:
+            return True
+        loc = (
+            cell_location(t_tab, t_row, t_col)
+            if t_row
+            else Location(
+                table_no=t_tab.number, table_type=t_tab.type, column=column_label(t_tab, t_col)
+            )
+        )
+        related = [cell_location(tb, r, c) for tb, r, c in parts if r is not None]
+        self.emit(
+            rule_id,
+            loc,
+            expected=expected,
+            found=found,
+            tolerance=tol,
+            related=related,
+            row=row_label(t_tab, t_row) if t_row else f"表{t_tab.number}",
+            column=column_label(t_tab, t_col, t_row.side if t_row else None),
+            **fmt,
+        )
+        return False
+
+
+def _amount(row: Row | None, column: str) -> Amount | None:
+    return row.values.get(column) if row is not None else None

@@ -1,0 +1,107 @@
+"""Is everything there that the disclosure rules require (财预〔2016〕143号)? Tables, empty-table
+explanations, 三公 reasons, 机关运行经费, 政府采购, 国有资产, 绩效目标, 名词解释, 涉密 items."""
+
+from __future__ import annotations
+
+import re
+
+from cnbudget.checks.context import Context, cell_location
+from cnbudget.checks.findings import Location
+from cnbudget.layouts import normalize_label
+
+_TOPICS = [
+    ("机关运行经费", ["机关运行经费"]),
+    ("政府采购", ["政府采购"]),
+    ("国有资产占用", ["国有资产"]),
+    ("绩效目标", ["绩效目标", "预算绩效"]),
+]
+
+
+def run(ctx: Context) -> None:
+    doc = ctx.doc
+    narrative = "\n".join(s.text() + s.title for s in doc.explanation)
+    present = {t.type for t in doc.tables}
+    for spec in ctx.layout.tables:
+        if spec.type not in present:
+            ctx.emit(
+                "CMP-TABLE-001",
+                Location(table_no=spec.number, table_type=spec.type),
+                table=f"表{spec.number}",
+                title=spec.title,
+            )
+    for table in doc.tables:
+        if any(r.values for r in table.rows):
+            continue
+        title = normalize_label(table.title)
+        said = table.empty_explanation or any(
+            "空表" in p and title in normalize_label(p) for p in narrative.split("\n")
+        )
+        if not said:
+            ctx.emit(
+                "CMP-EMPTY-001",
+                Location(
+                    table_no=table.number,
+                    table_type=table.type,
+                    source_line=table.source.line if table.source else None,
+                ),
+                table=f"表{table.number}",
+                title=table.title,
+            )
+    for topic, words in _TOPICS:
+        if not any(w in narrative for w in words):
+            ctx.emit("CMP-SEC-001", Location(), topic=topic)
+    if not doc.glossary:
+        ctx.emit("CMP-GLOSS-001", Location())
+    _three_public(ctx)
+    _secret(ctx, narrative)
+
+
+def _three_public(ctx: Context) -> None:
+    sec = next((s for s in ctx.doc.explanation if "三公" in s.title), None)
+    if sec is None:
+        ctx.emit("CMP-3PUB-001", Location(), problem="缺少“三公”经费说明 / no 三公 section")
+        return
+    text = sec.text()
+    changes = len(re.findall(r"(增加|减少)\s*[\d,.]+\s*万元", text))
+    reasons = len(re.findall(r"原因", text))
+    if changes and reasons < 1:
+        p = sec.paragraphs[-1] if sec.paragraphs else None
+        ctx.emit(
+            "CMP-3PUB-001",
+            Location(
+                sentence=p.text if p else None,
+                source_line=p.source.line if p and p.source else None,
+            ),
+            problem="增减变化没有说明原因 / changes without reasons",
+        )
+
+
+def _secret(ctx: Context, narrative: str) -> None:
+    for type_ in ("general_project", "carryover"):
+        table = ctx.doc.table(type_)
+        if table is None:
+            continue
+        rows = [
+            r
+            for r in table.rows
+            if r.kind == "project" and re.match(r"^特定目标", r.project or r.name)
+        ]
+        if rows and not re.search(r"涉密|不予公开", narrative):
+            ctx.emit(
+                "CMP-SECRET-001",
+                cell_location(table, rows[0], "total"),
+                project=rows[0].project or rows[0].name,
+                table=f"表{table.number}",
+            )
+
+
+def reader_issues(ctx: Context) -> None:
+    """What the reader could not understand is a finding too, so it is never silently lost."""
+    for issue in ctx.doc.issues:
+        ctx.emit(
+            "RDR-ISSUE-001",
+            Location(source_line=issue.line, sentence=issue.text),
+            detail_zh=issue.message_zh,
+            detail_en=issue.message_en,
+            code=issue.code,
+        )

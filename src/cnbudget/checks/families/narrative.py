@@ -1,0 +1,461 @@
+"""Narrative claims of 第三部分 against the tables: amounts, shares, growth rates, direction
+words, listed breakdowns, counts, the project blocks of section 七, empty-table sentences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from cnbudget.checks.claims import NUM, SectionClaims, Statement, section_claims, to_decimal
+from cnbudget.checks.context import Context, cell_location, identity_tolerance
+from cnbudget.checks.findings import Location
+from cnbudget.checks.refs import CellRef
+from cnbudget.layouts import normalize_label
+from cnbudget.model import Row, Section, Table
+from cnbudget.money import HALF_QUANTUM, HUNDRED, format_amount
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "narrative_subjects.yaml"
+_PATH = re.compile(r"(.+?)\((类|款|项)\)")
+_SECRET = re.compile(r"^特定目标")
+
+
+@cache
+def _vocabulary() -> list[dict]:
+    with DATA.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["contexts"]
+
+
+def _context_for(section: Section) -> dict | None:
+    title = normalize_label(section.title)
+    for c in _vocabulary():
+        if any(normalize_label(k) in title for k in c["match"]):
+            return c
+    return None
+
+
+@dataclass
+class Target:
+    """Where a subject's figure lives, and its value (a missing row counts zero)."""
+
+    value: Decimal
+    location: Location | None
+    rule: str = "NAR-AMT-001"
+    count: int | None = None
+
+
+def _norm(s: str | None) -> str:
+    return normalize_label(s or "").casefold()
+
+
+def _find_subject(ctx: Context, context: dict, subject: str) -> Target | None:
+    label = _norm(subject)
+    if not label:
+        return None
+    entries = context.get("subjects", [])
+    hit = None
+    for matcher in (
+        lambda a: a == label,
+        lambda a: label.endswith(a),
+        lambda a: a in label,
+    ):
+        cands = [(len(a), e) for e in entries for a in map(_norm, e["names"]) if matcher(a)]
+        if cands:
+            hit = max(cands, key=lambda c: c[0])[1]
+            break
+    if hit is not None:
+        return _target_for_entry(ctx, hit)
+    if "rows" in context:
+        t = _find_row(ctx, context["rows"], subject)
+        if t is not None:
+            return t
+    if "projects" in context:
+        return _find_project(ctx, context["projects"], subject)
+    return None
+
+
+def _target_for_entry(ctx: Context, entry: dict) -> Target | None:
+    rule = entry.get("rule", "NAR-AMT-001")
+    count = _count(ctx, entry.get("count"))
+    if entry.get("aggregate") == "secret_projects":
+        t7 = ctx.doc.table("general_project")
+        if t7 is None:
+            return None
+        rows = [r for r in t7.rows if r.kind == "project" and _SECRET.match(r.project or "")]
+        total = sum((r.value0("total") for r in rows), Decimal(0))
+        loc = cell_location(t7, rows[0], "total") if rows else None
+        return Target(total, loc, rule, count)
+    ref = CellRef.parse(entry["ref"])
+    found = ref.resolve(ctx.doc)
+    if found is None:
+        return None
+    table, row = found
+    value = row.value0(ref.column) if row else Decimal(0)
+    loc = cell_location(table, row, ref.column) if row else None
+    return Target(value, loc, rule, count)
+
+
+def _count(ctx: Context, what: str | None) -> int | None:
+    if what is None:
+        return None
+    if what in ("projects", "secret_projects"):
+        t7 = ctx.doc.table("general_project")
+        if t7 is None:
+            return None
+        rows = [r for r in t7.rows if r.kind == "project"]
+        if what == "secret_projects":
+            rows = [r for r in rows if _SECRET.match(r.project or "")]
+        return len(rows)
+    if what == "carryover_projects":
+        t11 = ctx.doc.table("carryover")
+        return None if t11 is None else sum(1 for r in t11.rows if r.kind == "project")
+    return None
+
+
+def _find_row(ctx: Context, ref: str, subject: str) -> Target | None:
+    head, _, column = ref.partition(":")
+    tname, _, side = head.partition(".")
+    table = ctx.doc.table(tname)
+    if table is None:
+        return None
+    rows = [r for r in table.rows if r.code and (not side or r.side == side)]
+    path = _PATH.findall(normalize_label(subject))
+    if not path:
+        cands = [r for r in rows if len(r.code or "") == 3 and _norm(r.name) == _norm(subject)]
+        if len(cands) == 1:
+            return Target(cands[0].value0(column), cell_location(table, cands[0], column))
+        return None
+    parent = ""
+    row: Row | None = None
+    for name, _level in path:
+        nxt = [
+            r
+            for r in rows
+            if r.code
+            and r.code.startswith(parent)
+            and len(r.code) == len(parent) + (3 if not parent else 2)
+            and _norm(r.name) == _norm(name)
+        ]
+        if len(nxt) != 1:
+            # The classification is not printed in this table: the stated amount must be 0.
+            return Target(
+                Decimal(0), Location(table_no=table.number, table_type=table.type, row_name=subject)
+            )
+        row = nxt[0]
+        parent = row.code or ""
+    assert row is not None
+    return Target(row.value0(column), cell_location(table, row, column))
+
+
+def _project_rows(table: Table) -> list[Row]:
+    return [r for r in table.rows if r.kind == "project"]
+
+
+def _find_project(ctx: Context, ref: str, subject: str) -> Target | None:
+    tname, _, column = ref.partition(":")
+    table = ctx.doc.table(tname)
+    if table is None:
+        return None
+    label = _norm(subject)
+    rows = _project_rows(table)
+    cands = [r for r in rows if _norm(r.project or r.name) == label]
+    if not cands:
+        cands = [
+            r
+            for r in rows
+            if label
+            and (label in _norm(r.project or r.name) or _norm(r.project or r.name) in label)
+        ]
+    if len(cands) != 1:
+        return None
+    return Target(cands[0].value0(column), cell_location(table, cands[0], column))
+
+
+def _sentence_location(st: Statement) -> Location:
+    return Location(sentence=st.sentence, row_name=st.raw_subject or None, source_line=st.line)
+
+
+def _within(printed: Decimal, low: Decimal, high: Decimal) -> bool:
+    """Does the printed (rounded to 0.01) figure fit some exact value in [low, high]?"""
+    return printed + HALF_QUANTUM >= low and printed - HALF_QUANTUM <= high
+
+
+def _ratio_bounds(num: Decimal, den: Decimal) -> tuple[Decimal, Decimal] | None:
+    """Bounds of num ÷ den × 100 when both printed figures carry ±0.005 of rounding."""
+    nl, nh = max(num - HALF_QUANTUM, Decimal(0)), num + HALF_QUANTUM
+    dl, dh = den - HALF_QUANTUM, den + HALF_QUANTUM
+    if dl <= 0:
+        return None
+    return nl * HUNDRED / dh, nh * HUNDRED / dl
+
+
+def run(ctx: Context) -> None:
+    md = ctx.doc.metadata
+    names = [n for n in (md.full_name, md.department, md.alias) if n]
+    names += [n.replace("（", "(").replace("）", ")") for n in names]
+    names.sort(key=len, reverse=True)
+    for section in ctx.doc.explanation:
+        context = _context_for(section)
+        if context is None:
+            continue
+        if "project_blocks" in context:
+            _project_blocks(ctx, section, context["project_blocks"])
+            continue
+        claims = section_claims(section, names)
+        _check_section(ctx, context, claims)
+        if "table" in context:
+            _empty_claims(ctx, section, context["table"])
+
+
+def _check_section(ctx: Context, context: dict, claims: SectionClaims) -> None:
+    base = claims.base
+    for st in claims.statements:
+        ctx.bump("narrative_statements")
+        target = _find_subject(ctx, context, st.subject)
+        if target is None:
+            ctx.bump("narrative_unverified")
+        loc = _sentence_location(st)
+        related = [target.location] if target and target.location else []
+        if st.amount is not None and target is not None:
+            ctx.bump("narrative_amounts_checked")
+            tol = identity_tolerance(2)
+            if abs(st.amount - target.value) > tol:
+                ctx.emit(
+                    target.rule,
+                    loc,
+                    expected=target.value,
+                    found=st.amount,
+                    tolerance=tol,
+                    related=related,
+                    subject=st.raw_subject or st.subject,
+                )
+        if st.count is not None and target is not None and target.count is not None:
+            if st.count != target.count:
+                ctx.emit(
+                    "NAR-COUNT-001",
+                    loc,
+                    expected=Decimal(target.count),
+                    found=Decimal(st.count),
+                    related=related,
+                    subject=st.raw_subject or st.subject,
+                )
+        if st.share is not None and base is not None and base is not st and base.amount:
+            _check_share(ctx, st, base, loc)
+        this_year = st.amount if st.amount is not None else (target.value if target else None)
+        if st.change is not None and st.rate is not None:
+            _check_rate(ctx, st, this_year, loc)
+        for parts, kind in ((st.parts, "sentence"), (st.para_parts, "paragraph")):
+            _check_parts(ctx, st, parts, loc, kind)
+
+
+def _check_share(ctx: Context, st: Statement, base: Statement, loc: Location) -> None:
+    ctx.bump("narrative_shares_checked")
+    assert st.amount is not None and st.share is not None and base.amount is not None
+    bounds = _ratio_bounds(st.amount, base.amount)
+    if bounds is None or _within(st.share, *bounds):
+        return
+    exact = st.amount * HUNDRED / base.amount
+    ctx.emit(
+        "NAR-SHARE-001",
+        loc,
+        expected=exact.quantize(Decimal("0.01")),
+        found=st.share,
+        subject=st.raw_subject or st.subject,
+        base=format_amount(base.amount),
+        amount=format_amount(st.amount),
+    )
+
+
+def _check_rate(ctx: Context, st: Statement, this_year: Decimal | None, loc: Location) -> None:
+    assert st.change is not None and st.rate is not None
+    ctx.bump("narrative_rates_checked")
+    x = abs(st.change)
+    increase = st.change_word == "增加"
+    if ((increase and st.rate_word == "下降") or (not increase and st.rate_word == "增长")) and x:
+        ctx.emit(
+            "NAR-DIR-001",
+            loc,
+            subject=st.raw_subject or st.subject,
+            change_word=st.change_word,
+            rate_word=st.rate_word,
+        )
+        return
+    if this_year is None:
+        ctx.bump("narrative_rates_unverified")
+        return
+    prior = this_year - st.change
+    if x == 0:
+        ok = st.rate == 0
+        expected = Decimal(0)
+    else:
+        # prior = this_year ∓ change; each printed figure carries ±0.005.
+        bounds = _ratio_bounds(x, prior) if prior > HALF_QUANTUM * 2 else None
+        if bounds is None:
+            ok = False
+            expected = None
+        else:
+            ok = _within(st.rate, *bounds)
+            expected = (x * HUNDRED / prior).quantize(Decimal("0.01"))
+    if prior.copy_abs() <= HALF_QUANTUM * 2 and x and st.rate == HUNDRED and increase:
+        ctx.emit(
+            "NAR-NEW-001",
+            loc,
+            subject=st.raw_subject or st.subject,
+            amount=format_amount(this_year),
+        )
+        return
+    if not ok:
+        ctx.emit(
+            "NAR-RATE-001",
+            loc,
+            expected=expected,
+            found=st.rate,
+            subject=st.raw_subject or st.subject,
+            change=format_amount(x),
+            amount=format_amount(this_year),
+        )
+
+
+def _check_parts(
+    ctx: Context, whole: Statement, parts: list[Statement], loc: Location, kind: str
+) -> None:
+    if not parts:
+        return
+    if whole.amount is not None and all(p.amount is not None for p in parts):
+        total, values = whole.amount, [p.amount for p in parts]
+    elif whole.change is not None and all(p.change is not None for p in parts):
+        total, values = whole.change, [p.change for p in parts]
+    else:
+        return
+    ctx.bump("narrative_breakdowns_checked")
+    expected = sum((v for v in values if v is not None), Decimal(0))
+    tol = identity_tolerance(len(values) + 1)
+    if abs(total - expected) > tol:
+        ctx.emit(
+            "NAR-PARTS-001",
+            loc,
+            expected=expected,
+            found=total,
+            tolerance=tol,
+            related=[_sentence_location(p) for p in parts],
+            subject=whole.raw_subject or whole.subject,
+            n=len(parts),
+        )
+
+
+_PROJ_NAME = re.compile(r"项目名称\s*[:：]\s*(.+)$")
+_PROJ_AMOUNT = re.compile(rf"预算安排规模\s*[:：]\s*({NUM})\s*万元")
+_PROJ_ALLOC = re.compile(r"资金分配情况\s*[:：]\s*(.+)$")
+_AMOUNT = re.compile(rf"({NUM})\s*万元")
+
+
+def _project_blocks(ctx: Context, section: Section, ref: str) -> None:
+    tname, _, column = ref.partition(":")
+    t7 = ctx.doc.table(tname)
+    blocks: list[dict] = []
+    for sub in section.walk():
+        for p in sub.paragraphs:
+            t = p.text
+            line = p.source.line if p.source else None
+            if m := _PROJ_NAME.search(t):
+                blocks.append({"name": m.group(1).strip(), "line": line, "sentence": t})
+            elif blocks and (m := _PROJ_AMOUNT.search(t)):
+                blocks[-1].update(amount=to_decimal(m.group(1)), amount_line=line, amount_text=t)
+            elif blocks and (m := _PROJ_ALLOC.search(t)):
+                parts = [to_decimal(x) for x in _AMOUNT.findall(m.group(1))]
+                blocks[-1].update(parts=parts, parts_line=line, parts_text=t)
+    if t7 is None:
+        return
+    rows = _project_rows(t7)
+    used: set[int] = set()
+    ctx.bump("narrative_statements", len(blocks))
+    for b in blocks:
+        label = _norm(b["name"])
+        cands = [i for i, r in enumerate(rows) if i not in used and _norm(r.project) == label]
+        if len(cands) != 1:
+            cands = [
+                i
+                for i, r in enumerate(rows)
+                if i not in used
+                and label
+                and (label in _norm(r.project) or _norm(r.project) in label)
+            ]
+        loc = Location(sentence=b["sentence"], row_name=b["name"], source_line=b["line"])
+        if len(cands) != 1:
+            ctx.emit("NAR-PROJ-002", loc, project=b["name"])
+            continue
+        used.add(cands[0])
+        row = rows[cands[0]]
+        amount = b.get("amount")
+        if amount is not None:
+            ctx.bump("narrative_amounts_checked")
+            aloc = Location(
+                sentence=b["amount_text"], row_name=b["name"], source_line=b["amount_line"]
+            )
+            tol = identity_tolerance(2)
+            if abs(amount - row.value0(column)) > tol:
+                ctx.emit(
+                    "NAR-PROJ-001",
+                    aloc,
+                    expected=row.value0(column),
+                    found=amount,
+                    tolerance=tol,
+                    related=[cell_location(t7, row, column)],
+                    project=b["name"],
+                )
+            parts = b.get("parts") or []
+            if parts:
+                ctx.bump("narrative_breakdowns_checked")
+                s = sum(parts, Decimal(0))
+                tol = identity_tolerance(len(parts) + 1)
+                if abs(s - amount) > tol:
+                    ctx.emit(
+                        "NAR-PROJ-003",
+                        Location(
+                            sentence=b["parts_text"],
+                            row_name=b["name"],
+                            source_line=b["parts_line"],
+                        ),
+                        expected=amount,
+                        found=s,
+                        tolerance=tol,
+                        project=b["name"],
+                        related=[aloc],
+                    )
+    if blocks and len(blocks) != len(rows):
+        first = blocks[0]
+        ctx.emit(
+            "NAR-COUNT-001",
+            Location(
+                sentence=first["sentence"],
+                source_line=first["line"],
+                table_no=t7.number,
+                table_type=t7.type,
+            ),
+            expected=Decimal(len(rows)),
+            found=Decimal(len(blocks)),
+            subject="项目支出情况说明中的项目个数",
+        )
+
+
+def _empty_claims(ctx: Context, section: Section, table_type: str) -> None:
+    table = ctx.doc.table(table_type)
+    text = section.text()
+    if table is None or not re.search(r"为空表|没有使用|未安排", text):
+        return
+    nonzero = [r for r in table.rows if any(a.value for a in r.values.values())]
+    if nonzero:
+        p = next((p for p in section.paragraphs), None)
+        ctx.emit(
+            "NAR-EMPTY-001",
+            Location(
+                sentence=p.text if p else None,
+                source_line=p.source.line if p and p.source else None,
+            ),
+            related=[cell_location(table, nonzero[0], "total")],
+            table=f"表{table.number}",
+        )
