@@ -125,7 +125,7 @@ def _performance(ctx: Context) -> None:
             parts = [a[k].value for k in ("fiscal", "other") if k in a]
             expected = sum(parts)
             found = a["total"].value
-            tol = identity_tolerance(len(parts) + 1)
+            tol = identity_tolerance(len(parts))
             if abs(found - expected) > tol:
                 ctx.emit(
                     "SUM-PERF-001",

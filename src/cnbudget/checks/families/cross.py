@@ -149,7 +149,7 @@ def _performance_vs_tables(ctx: Context) -> None:
             ctx.bump("identities")
             if total is None:
                 continue
-            tol = identity_tolerance(2)
+            tol = identity_tolerance(1)
             if abs(total.value - row.value0("total")) > tol:
                 ctx.emit(
                     "XT-PERF-001",
@@ -178,7 +178,7 @@ def _department_performance(ctx: Context) -> None:
                 continue
             ctx.bump("identities")
             expected = row.value0("amount") if row else Decimal(0)
-            tol = identity_tolerance(2)
+            tol = identity_tolerance(1)
             if abs(amt.value - expected) > tol:
                 ctx.emit(
                     "XT-PERF-003",

@@ -222,7 +222,7 @@ def _check_section(ctx: Context, context: dict, claims: SectionClaims) -> None:
         related = [target.location] if target and target.location else []
         if st.amount is not None and target is not None:
             ctx.bump("narrative_amounts_checked")
-            tol = identity_tolerance(2)
+            tol = identity_tolerance(1)
             if abs(st.amount - target.value) > tol:
                 ctx.emit(
                     target.rule,
@@ -333,7 +333,7 @@ def _check_parts(
         return
     ctx.bump("narrative_breakdowns_checked")
     expected = sum((v for v in values if v is not None), Decimal(0))
-    tol = identity_tolerance(len(values) + 1)
+    tol = identity_tolerance(len(values))
     if abs(total - expected) > tol:
         ctx.emit(
             "NAR-PARTS-001",
@@ -363,9 +363,9 @@ def _project_blocks(ctx: Context, section: Section, ref: str) -> None:
             line = p.source.line if p.source else None
             if m := _PROJ_NAME.search(t):
                 blocks.append({"name": m.group(1).strip(), "line": line, "sentence": t})
-            elif blocks and (m := _PROJ_AMOUNT.search(t)):
+            if blocks and (m := _PROJ_AMOUNT.search(t)):
                 blocks[-1].update(amount=to_decimal(m.group(1)), amount_line=line, amount_text=t)
-            elif blocks and (m := _PROJ_ALLOC.search(t)):
+            if blocks and (m := _PROJ_ALLOC.search(t)):
                 parts = [to_decimal(x) for x in _AMOUNT.findall(m.group(1))]
                 blocks[-1].update(parts=parts, parts_line=line, parts_text=t)
     if t7 is None:
@@ -396,7 +396,7 @@ def _project_blocks(ctx: Context, section: Section, ref: str) -> None:
             aloc = Location(
                 sentence=b["amount_text"], row_name=b["name"], source_line=b["amount_line"]
             )
-            tol = identity_tolerance(2)
+            tol = identity_tolerance(1)
             if abs(amount - row.value0(column)) > tol:
                 ctx.emit(
                     "NAR-PROJ-001",
@@ -411,7 +411,7 @@ def _project_blocks(ctx: Context, section: Section, ref: str) -> None:
             if parts:
                 ctx.bump("narrative_breakdowns_checked")
                 s = sum(parts, Decimal(0))
-                tol = identity_tolerance(len(parts) + 1)
+                tol = identity_tolerance(len(parts))
                 if abs(s - amount) > tol:
                     ctx.emit(
                         "NAR-PROJ-003",

@@ -12,6 +12,8 @@ from cnbudget.model import BudgetUnit, GlossaryEntry, Paragraph, Section, Source
 CN_NUM = "一二三四五六七八九十"
 _SEC1 = re.compile(rf"^([{CN_NUM}]+)\s*[、.．]\s*(.+)$")
 _SEC2 = re.compile(rf"^[（(]\s*([{CN_NUM}]+)\s*[）)]\s*(.+)$")
+#: "项目承担单位：…" — a short label and a colon starts a new paragraph (label–value lines).
+_LABEL_START = re.compile(r"^[\u4e00-\u9fff（）()]{2,10}[:：]")
 _SENTENCE_END = tuple("。；;！!？?：:")
 _LIST_START = re.compile(rf"^(?:\d+\s*[、.．](?!\d)|[（(][\d{CN_NUM}]+[）)]|[{CN_NUM}]+、)")
 
@@ -59,6 +61,7 @@ def paragraphs(lines: list[Line]) -> list[Paragraph]:
                 and not prev.endswith(_SENTENCE_END)
                 and not ln.list_item
                 and not _LIST_START.match(t)
+                and not _LABEL_START.match(t)
             )
             if contd and not ln.list_item:
                 cur[-1] = _join(prev, t)

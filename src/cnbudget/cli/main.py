@@ -1,0 +1,284 @@
+"""``cnbudget``: 读取、检查、导出部门预算公开文件 / read, check and export budget disclosures.
+
+Messages are Chinese first with English after a slash; ``--en`` prints findings in English.
+Exit status: 0 fine, 1 findings at or above ``--fail-on``, 2 a file could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import yaml
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from cnbudget.ingest import ReadError, read_path
+from cnbudget.model import Document
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _read(path: str, layout: str | None) -> Document:
+    try:
+        return read_path(path, layout=layout)
+    except ReadError as exc:
+        err.print(f"[bold red]无法读取 / cannot read[/] {exc.message_zh} / {exc.message_en}")
+        sys.exit(2)
+    except KeyError as exc:
+        err.print(f"[bold red]版式错误 / layout error[/] {exc}")
+        sys.exit(2)
+
+
+def _report_issues(doc: Document) -> None:
+    for i in doc.issues:
+        where = f"第 {i.line} 行 line {i.line}: " if i.line else ""
+        err.print(f"[yellow]读取提示 / reader[/] {where}{i.message_zh} / {i.message_en}")
+
+
+layout_option = click.option(
+    "--layout", default=None, help="强制使用的版式 / force a layout id (default: budget-11)"
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cnbudget")
+def cli() -> None:
+    """cnbudget：部门预算公开文件的读取、检查与导出。
+
+    Read, check and export Chinese department budget disclosures (部门预算公开).
+
+    \b
+    常用 / common:
+      cnbudget check  文件.txt            检查表内、表间与说明文字是否一致
+      cnbudget parse  文件.txt -o 文件.json  读成标准结构（JSON/YAML）
+      cnbudget export 文件.txt --format xlsx  导出长表（每行一个金额）
+      cnbudget show   文件.txt            在终端查看摘要
+    """
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="输出文件 / output file")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "yaml"]),
+    default="json",
+    show_default=True,
+    help="输出格式 / output format",
+)
+@layout_option
+def parse(file: str, output: str | None, fmt: str, layout: str | None) -> None:
+    """读取文件，输出标准结构 / parse FILE into the canonical document."""
+    doc = _read(file, layout)
+    _report_issues(doc)
+    data = doc.model_dump(mode="json")
+    text = (
+        json.dumps(data, ensure_ascii=False, indent=2)
+        if fmt == "json"
+        else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    )
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        err.print(f"已写入 / written: {output}")
+    else:
+        click.echo(text)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="导出格式 / export format",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="输出文件 / output file")
+@layout_option
+def export(file: str, fmt: str, output: str | None, layout: str | None) -> None:
+    """导出长表：每行一个金额 / export the tidy long form (one amount per row)."""
+    from cnbudget.export import write_csv, write_xlsx
+
+    doc = _read(file, layout)
+    _report_issues(doc)
+    if fmt == "xlsx":
+        out = output or str(Path(file).with_suffix(".xlsx"))
+        n = write_xlsx(doc, out)
+    elif output:
+        out = output
+        n = write_csv(doc, out)
+    else:
+        n = write_csv(doc, sys.stdout)
+        return
+    err.print(f"已导出 {n} 个金额 / exported {n} amounts: {out}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@layout_option
+def show(file: str, layout: str | None) -> None:
+    """在终端显示摘要 / print a readable summary."""
+    doc = _read(file, layout)
+    md = doc.metadata
+    console.print(
+        f"[bold]{md.full_name or '（未识别部门）'}[/bold]  {md.year or ''} 年"
+        f"{'决算' if md.kind == 'final' else '预算'}  版式 layout: {md.layout}"
+    )
+    region = " ".join(x for x in (md.region.province, md.region.city, md.region.district) if x)
+    if region:
+        console.print(f"地区 region: {region}")
+    if md.publication_date:
+        console.print(f"发布日期 published: {md.publication_date.isoformat()}")
+    if md.budget_units:
+        console.print(
+            "预算单位 units: "
+            + "；".join(u.name + ("（本级）" if u.is_self else "") for u in md.budget_units)
+        )
+    if md.staffing:
+        s = md.staffing
+        console.print(
+            f"编制数 {s.authorized}，实有人数 {s.actual}（在职 {s.active}，退休 "
+            f"{s.retired}，离休 {s.lixiu}）"
+        )
+    t = RichTable(title="表 / tables")
+    for col in ("表", "名称 title", "行 rows", "总计 total（万元）"):
+        t.add_column(col)
+    for table in doc.tables:
+        total = table.total_row("income") or table.total_row()
+        value = ""
+        if total is not None:
+            first = next(iter(total.values.values()), None)
+            value = f"{first.value:,.2f}" if first else ""
+        label = (table.empty_explanation and "空表 empty") or str(len(table.rows))
+        t.add_row(str(table.number or ""), table.title, label, value)
+    console.print(t)
+    console.print(
+        f"说明 sections: {len(doc.explanation)}；绩效目标表 performance tables: "
+        f"{len(doc.performance)}；名词解释 glossary: {len(doc.glossary)}"
+    )
+    if doc.issues:
+        console.print(f"[yellow]读取提示 reader issues: {len(doc.issues)}[/]")
+        _report_issues(doc)
+
+
+@cli.command()
+def schema() -> None:
+    """输出标准结构的 JSON Schema / print the JSON Schema of the canonical model."""
+    click.echo(json.dumps(Document.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+    help="报告格式 / report format",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "notice"]),
+    default="error",
+    show_default=True,
+    help="达到此级别即返回 1 / exit 1 at or above this severity",
+)
+@click.option("--en", "english", is_flag=True, help="英文信息 / messages in English")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="报告文件 / report file")
+@layout_option
+def check(
+    files: tuple[str, ...],
+    fmt: str,
+    fail_on: str,
+    english: bool,
+    output: str | None,
+    layout: str | None,
+) -> None:
+    """检查表内、表间和说明文字的一致性 / check FILES for every inconsistency.
+
+    退出码 exit status: 0 = 通过 ok, 1 = 有达到 --fail-on 级别的问题 findings, 2 = 无法读取 unreadable.
+    """
+    from cnbudget.checks import check_document
+    from cnbudget.cli.report import print_text, source_lines, to_json, to_junit
+
+    reports = []
+    unreadable = False
+    for f in files:
+        try:
+            doc = read_path(f, layout=layout)
+        except ReadError as exc:
+            err.print(f"[bold red]无法读取 / cannot read[/] {exc.message_zh} / {exc.message_en}")
+            unreadable = True
+            continue
+        report = check_document(doc)
+        report.document = f
+        reports.append(report)
+        if fmt == "text":
+            print_text(console, report, source_lines(Path(f)), english=english)
+    if fmt != "text":
+        text = to_json(reports) if fmt == "json" else to_junit(reports)
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text)
+    if unreadable:
+        sys.exit(2)
+    if any(r.at_or_above(fail_on) for r in reports):  # type: ignore[arg-type]
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(fmt: str) -> None:
+    """列出全部检查规则及其依据 / list every rule with its rationale."""
+    from cnbudget.checks import load_rules
+
+    book = load_rules()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [r.model_dump(exclude={"trigger", "clean"}) for r in book.values()],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for r in book.values():
+        console.print(
+            f"[bold]{r.id}[/]  {r.severity:<7}  {r.family:<12} {r.title_zh} / {r.title_en}"
+        )
+        console.print(f"    [dim]{r.rationale}[/dim]")
+    console.print(f"共 {len(book)} 条规则 / {len(book)} rules")
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="输出的文本文件 / output text file",
+)
+@click.option("--seed", default=0, show_default=True, help="随机种子 / generator seed")
+@click.option("--year", default=2024, show_default=True, help="预算年度 / budget year")
+def example(output: str, seed: int, year: int) -> None:
+    """生成内置示例（虚构部门，数字自洽）/ write the bundled fictional example disclosure."""
+    from cnbudget.example import example_text
+
+    Path(output).write_text(example_text(seed=seed, year=year), encoding="utf-8")
+    err.print(f"已写入示例 / example written: {output}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
