@@ -73,6 +73,7 @@ class Statement:
     change_word: str | None = None
     rate: Decimal | None = None
     rate_word: str | None = None
+    restated_rates: list[Decimal] = field(default_factory=list)
     count: int | None = None
     parts: list[Statement] = field(default_factory=list)
     para_parts: list[Statement] = field(default_factory=list)
@@ -186,6 +187,9 @@ def paragraph_statements(
                 ):
                     current.rate = to_decimal(m["rnum"])
                     current.rate_word = m["rdir"]
+                elif current is not None and current.rate is not None:
+                    # "…所以 2024 年此项目预算增长 0.00%": the rate said again; it must agree.
+                    current.restated_rates.append(to_decimal(m["rnum"]))
             elif m.group("share"):
                 if current is not None and current.amount is not None and current.share is None:
                     current.share = to_decimal(m["snum"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -121,6 +121,7 @@ _ORDINAL = re.compile(
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "〔": "[", "〕": "]"})
 
 
+@lru_cache(maxsize=16384)
 def normalize_label(text: str) -> str:
     """Fold a printed label for matching: NFKC, no spaces or quotes, unified brackets, no ordinal.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from cnbudget.ingest.text.lines import Line, nfkc
 from cnbudget.layouts import ColumnSpec, NamedRowSpec, TableSpec, normalize_label
@@ -32,6 +32,11 @@ def _digits(cell: str) -> str:
 def is_money(cell: str) -> bool:
     """A printed money amount (with decimals or thousands separators), not a column number."""
     return bool(_MONEY_LIKE.match(nfkc(cell).strip()))
+
+
+@lru_cache(maxsize=256)
+def _label_set(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalize_label(n) for n in names)
 
 
 class TableBuilder:
@@ -221,8 +226,7 @@ class TableBuilder:
         return _LEVELS[len(code)]
 
     def _is_total(self, name: str, names: list[str] | None = None) -> bool:
-        label = normalize_label(name)
-        return label in {normalize_label(n) for n in (names or self.spec.total_names)}
+        return normalize_label(name) in _label_set(tuple(names or self.spec.total_names))
 
     def _match_named(self, name: str, specs: list[NamedRowSpec]) -> NamedRowSpec | None:
         label = normalize_label(name)
