@@ -51,8 +51,10 @@ def main() -> int:
     tracemalloc.stop()
     print(f"sample: {path.name} ({len(text.encode('utf-8')) / 1024:.0f} KB), {runs} runs, medians")
     print(f"baseline splitlines : {baseline:8.3f} ms")
-    print(f"parse               : {parse:8.2f} ms  (×{parse / baseline:,.0f} baseline)  "
-          f"peak {peak_parse / 1e6:.1f} MB")
+    print(
+        f"parse               : {parse:8.2f} ms  (×{parse / baseline:,.0f} baseline)  "
+        f"peak {peak_parse / 1e6:.1f} MB"
+    )
     print(f"check (parsed doc)  : {check_only:8.2f} ms")
     print(f"parse + check       : {both:8.2f} ms  peak {peak_both / 1e6:.1f} MB")
     return 0

@@ -350,11 +350,24 @@ def _perf_lines(p: PerformanceTable) -> list[str]:
             rows.append([_b("预算单位"), "", p.unit_name, *[""] * 6])
         if p.project_name or p.owner:
             rows.append(
-                [_b("项目名称"), "", p.project_name or "", "", "", _b("项目负责人"), "", p.owner or "", ""]
+                [
+                    _b("项目名称"),
+                    "",
+                    p.project_name or "",
+                    "",
+                    "",
+                    _b("项目负责人"),
+                    "",
+                    p.owner or "",
+                    "",
+                ]
             )
         labels = {"total": "年度预算总额", "fiscal": "其中：财政拨款", "other": "其他资金"}
         money = [
-            cell for k, lab in labels.items() if k in p.amounts for cell in (lab, _perf_amount(p, k))
+            cell
+            for k, lab in labels.items()
+            if k in p.amounts
+            for cell in (lab, _perf_amount(p, k))
         ]
         if money:
             rows.append([_b("项目资金(万元)"), "", *money, *[""] * max(0, width - 2 - len(money))])

@@ -250,10 +250,15 @@ def _check_section(ctx: Context, context: dict, claims: SectionClaims) -> None:
             _check_rate(ctx, st, this_year, loc)
         for again in st.restated_rates:
             if again != st.rate:
-                ctx.emit("NAR-RATE-001", loc, expected=st.rate, found=again,
-                         subject=st.raw_subject or st.subject,
-                         change=format_amount(abs(st.change or Decimal(0))),
-                         amount=format_amount(this_year) if this_year is not None else "?")
+                ctx.emit(
+                    "NAR-RATE-001",
+                    loc,
+                    expected=st.rate,
+                    found=again,
+                    subject=st.raw_subject or st.subject,
+                    change=format_amount(abs(st.change or Decimal(0))),
+                    amount=format_amount(this_year) if this_year is not None else "?",
+                )
         for parts, kind in ((st.parts, "sentence"), (st.para_parts, "paragraph")):
             _check_parts(ctx, st, parts, loc, kind)
 
