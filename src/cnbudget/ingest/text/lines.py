@@ -33,16 +33,26 @@ class Line:
 
 def clean_text(text: str) -> str:
     """Strip markup and markdown emphasis, fold NBSP and ideographic space."""
-    t = strip_markup(text).replace("\u00a0", " ").replace("\u3000", " ")
-    t = t.replace("**", "")
+    if not text:
+        return text
+    t = strip_markup(text) if "<" in text else text
+    if "\u00a0" in t or "\u3000" in t:
+        t = t.replace("\u00a0", " ").replace("\u3000", " ")
+    if "**" in t:
+        t = t.replace("**", "")
     return t.strip()
 
 
 def tokenize(text: str) -> list[Line]:
     """Split ``text`` into :class:`Line` objects (1-based numbers)."""
     out: list[Line] = []
-    for i, raw in enumerate(text.splitlines(), 1):
-        raw = raw.rstrip("\r\n")
+    # Only \n, \r\n and \r end a line: str.splitlines() would also split on form feeds (page
+    # breaks from pdftotext) and shift every later line number.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    for i, raw in enumerate(text.split("\n"), 1):
+        raw = raw.replace("\f", "").replace("\v", "")
         if "\t" in raw and raw.strip():
             parts = raw.split("\t")
             cells = [clean_text(c) for c in parts]

@@ -163,8 +163,13 @@ class PerformanceBuilder:
         project = self.t.kind == "project"
         # A missing name cell shifts the row left by one (三级 where 二级 belongs). The first
         # cell then is either a 一级 name (二级 missing) or a 二级 name (一级 carried down).
-        if len(c) >= 4 and _looks_target(c[2]) and (c[3] in _BASES or not _looks_target(c[3])):
+        if len(c) >= 4 and (
+            c[3] in _BASES or (_looks_target(c[2]) and not _looks_target(c[3]) and c[3])
+        ):
             c = [c[0], "", c[1], *c[2:]] if c[0] in _LEVEL1 else ["", c[0], c[1], *c[2:]]
+        # An empty 指标值 cell with the text one cell to the right: shift it back.
+        elif len(c) >= 6 and not c[3] and c[4] and c[5] in _BASES:
+            c = [*c[:3], *c[4:]]
         c = c + [""] * (9 - len(c))
         if c[0]:
             self.l1 = c[0]

@@ -279,6 +279,15 @@ class _Reader:
                     continue
                 if perf.set_year(ln.text):
                     continue
+                if not ln.heading and len(ln.text) < 20 and not ln.text.endswith("。"):
+                    # A page number or footer inside a table: report it, keep the table open.
+                    self.issue(
+                        "stray-line",
+                        f"绩效目标表中夹杂的行：{ln.text}",
+                        f"stray line inside a performance-target table: {ln.text}",
+                        ln,
+                    )
+                    continue
                 self.doc.performance.append(perf.finish())
                 perf = None
             if ln.cells is not None:

@@ -20,8 +20,22 @@ from cnbudget.money import parse_amount
 
 _MONEY_LIKE = re.compile(r"^[-+]?[\d,，\s]*\d[.．]\d{1,2}$|^[-+]?\d{1,3}(?:[,，]\d{3})+$")
 _CODE = re.compile(r"^\d{2,7}$")
-_CODE_NAME = re.compile(r"^(\d{3}(?:\d{2}){0,2})\s*([^\d\s].*)$")
-_ECON_SUFFIX = re.compile(r"^(\d{2})\s+(\S.*)$")
+_D = "0-9０-９"
+_CODE_NAME = re.compile(rf"^\s*([{_D}]{{3}}(?:\s*[{_D}]{{2}}){{0,2}})\s*([^{_D}\s].*)$")
+_ECON_SUFFIX = re.compile(rf"^\s*([{_D}]{{2}})\s+(\S.*)$")
+
+
+def split_code_prefix(text: str, rx: re.Pattern[str] = _CODE_NAME) -> tuple[str, str] | None:
+    """``"2060404科技成果转化与扩散"`` / ``"206 04 04 科技…"`` → (``"2060404"``, printed name).
+
+    Works on the printed text (full-width digits allowed) so the name keeps its printed form.
+    """
+    m = rx.match(text)
+    if not m:
+        return None
+    return _digits(m.group(1)), m.group(2).strip()
+
+
 _LEVELS = {3: "类", 5: "款", 7: "项"}
 
 
@@ -31,7 +45,7 @@ def _digits(cell: str) -> str:
 
 def is_money(cell: str) -> bool:
     """A printed money amount (with decimals or thousands separators), not a column number."""
-    return bool(_MONEY_LIKE.match(nfkc(cell).strip()))
+    return bool(_MONEY_LIKE.match(_digits(cell)))
 
 
 @lru_cache(maxsize=256)
@@ -123,12 +137,17 @@ class TableBuilder:
         d = _digits(first)
         if _CODE.match(d) and len(d) >= 3:
             return True
-        if _CODE_NAME.match(nfkc(first)):
+        if split_code_prefix(first):
             return True
         if idx > self._name_index():
             return False
-        label = normalize_label(first)
-        return label in self._labels
+        if normalize_label(first) not in self._labels:
+            return False
+        # "合计\t基本支出\t项目支出" is a header line that starts with a total's label: a data
+        # row has only amounts (or blanks) after its label.
+        return self.spec.mode == "two_sided" or all(
+            not c or is_money(c) or _digits(c).isdigit() for c in cells[idx + 1 :]
+        )
 
     @cached_property
     def _labels(self) -> frozenset[str]:
@@ -206,9 +225,9 @@ class TableBuilder:
         name = cells[i] if i < len(cells) else ""
         code = "".join(parts)
         if not code:
-            m = _CODE_NAME.match(nfkc(name))
-            if m:
-                code, name = m.group(1), m.group(2).strip()
+            split = split_code_prefix(name)
+            if split:
+                code, name = split
         return code, name, i + 1
 
     def _check_code(self, code: str, line: Line) -> str | None:
@@ -278,9 +297,9 @@ class TableBuilder:
     def _economic(self, line: Line) -> None:
         cells = line.cells or []
         code, name, start = self._split_code(cells, 2)
-        m = _ECON_SUFFIX.match(nfkc(name))
-        if len(code) == 3 and m:
-            code, name = code + m.group(1), name[name.index(m.group(2)[0]) :].strip()
+        suffix = split_code_prefix(name, _ECON_SUFFIX) if len(code) == 3 else None
+        if suffix:
+            code, name = code + suffix[0], suffix[1]
         level = self._check_code(code, line) if code else None
         if level == "项":
             level = None
@@ -444,10 +463,10 @@ class TableBuilder:
             self._append(row)
         if any(exp):
             first = exp[0]
-            m = _CODE_NAME.match(nfkc(first))
+            split = split_code_prefix(first)
             values = self._shifted_values(line, exp, n_in, ex_cols, first)
-            if m:
-                code, name = m.group(1), first[len(first) - len(m.group(2)) :].strip()
+            if split:
+                code, name = split
                 self._append(
                     Row(
                         kind="item",

@@ -650,16 +650,8 @@ def test_text_target_keeps_its_text(sample_doc: Document) -> None:
     assert i.comparator is None and i.target_value is None and i.target_unit is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "parser defect: sample line 933 has an empty 指标值 cell and its text shifted one cell "
-        "right (依据 in the 上年完成值 column, 分值 in the 赋分规则 column); performance."
-        "_indicator_row does not shift it back, so basis/weight/scoring_rule are wrong and the "
-        "target text is split between basis and the continuation on line 937"
-    ),
-)
 def test_indicator_933_shifted_right_is_recovered(sample_doc: Document) -> None:
+    """Line 933: empty 指标值 cell, the rest shifted one cell right; text continued on 937."""
     i = indicator(sample_doc, 933)
     assert (i.level1, i.level2, i.level3) == ("产出指标", "数量指标", "重点“小巨人”其他指标")
     assert i.basis == "计划标准"
@@ -670,16 +662,8 @@ def test_indicator_933_shifted_right_is_recovered(sample_doc: Document) -> None:
     assert i.target_text.endswith("预期目标及成效")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "parser defect: sample line 940 lacks its 二级指标 cell (row shifted left) but the target "
-        "is text, not a number; performance._indicator_row only un-shifts rows whose target "
-        "looks numeric, so the 三级 name lands in level2, the target text in level3 and "
-        "'历史标准' + the continuation of line 942 in target_text"
-    ),
-)
 def test_indicator_940_text_target_shifted_left_is_recovered(sample_doc: Document) -> None:
+    """Line 940: 二级 cell missing (row shifted left), a text target continued on line 942."""
     i = indicator(sample_doc, 940)
     assert (i.level1, i.level2, i.level3) == ("产出指标", "质量指标", "创业创新预期发展目标")
     assert i.basis == "历史标准"
