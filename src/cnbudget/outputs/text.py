@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from cnbudget.ingest.text.lines import tokenize
+from cnbudget.ingest.text.lines import Line, tokenize
 from cnbudget.ingest.text.narrative import paragraphs, sections
 from cnbudget.layouts import LayoutSpec, TableSpec, load_layout, normalize_label
 from cnbudget.model import (
@@ -40,24 +40,15 @@ from cnbudget.money import format_amount
 
 __all__ = ["cn_number", "header_rows", "render_text", "table_lines"]
 
+_BLANK = Line(no=0, raw="")
 #: Short numbered items printed as a list in the sample (budget units, 结构情况 lines).
 _SHORT_ITEM = re.compile(r"^\d+、")
 
 _PERF_TITLES = {"department": "部门整体绩效目标表", "project": "项目支出绩效目标表"}
 _PERF_WIDTH = {"department": 6, "project": 9}
 
-#: Label cells of the printed header per table mode: (first header row, code-level row).
-_LABELS: dict[str, tuple[list[str], list[str]]] = {
-    "coded": (["功能分类科目编码", "", "", "功能分类科目名称"], ["类", "款", "项", ""]),
-    "projects": (
-        ["科目编码", "", "", "功能分类科目名称", "项目名称"],
-        ["类", "款", "项", "", ""],
-    ),
-    "economic": (["经济分类科目编码", "经济分类科目名称"], ["类", "款"]),
-    "named": (["项目"], [""]),
-    "carryover": (["项目名称"], [""]),
-}
-_TYPE_LABEL = {"three_public": "“三公”经费支出内容"}
+#: Label cell over the row names of ``named`` / ``carryover`` tables, by table type or mode.
+_NAME_LABEL = {"three_public": "“三公”经费支出内容", "named": "项目", "carryover": "项目名称"}
 _TWO_SIDED_LABELS = {"income": "项目", "expenditure": "支出功能分类"}
 
 _DIGITS = "零一二三四五六七八九"
@@ -89,29 +80,38 @@ class _Prose:
 
     def __init__(self) -> None:
         self.prev_text: str | None = None
-        self.prev_line: str | None = None
+        self.prev_tok: Line | None = None
 
     def reset(self) -> None:
-        self.prev_text = self.prev_line = None
+        self.prev_text, self.prev_tok = None, None
 
-    def _plain_ok(self, text: str) -> bool:
-        toks = tokenize(text)
+    def _plain_tok(self, line: str, text: str) -> Line | None:
+        """The reader's token for ``line`` when it stays a plain paragraph ``text``, else None."""
+        toks = tokenize(line)
         if len(toks) != 1:
-            return False
+            return None
         t = toks[0]
         if t.cells is not None or t.heading or t.list_item or t.text != text:
-            return False
+            return None
         if sections(toks)[0]:
-            return False  # the reader would open a section here
-        if self.prev_line is None:
-            return True
-        paras = paragraphs(tokenize(f"{self.prev_line}\n\n{text}"))
-        return [p.text for p in paras] == [self.prev_text, text]
+            return None  # the reader would open a section here
+        if self.prev_tok is not None:
+            paras = paragraphs([self.prev_tok, _BLANK, t])
+            if len(paras) != 2 or paras[1].text != text:
+                return None  # the reader would glue it to the previous paragraph
+        return t
 
-    def line(self, text: str) -> str:
+    def line(self, text: str, shown: str | None = None) -> str:
+        """The line for paragraph ``text``; ``shown`` is the same text with markdown emphasis."""
+        shown = shown or text
         short_item = bool(_SHORT_ITEM.match(text)) and len(text) <= 60 and "：" not in text
-        line = f"- {text}" if short_item or not self._plain_ok(text) else text
-        self.prev_text, self.prev_line = text, line
+        tok = None if short_item else self._plain_tok(shown, text)
+        if tok is None:
+            line = f"- {shown}"
+            tok = tokenize(line)[0]
+        else:
+            line = shown
+        self.prev_text, self.prev_tok = text, tok
         return line
 
 
@@ -136,14 +136,28 @@ def _grid(paths: list[list[str]], rows: int, offset: int = 0) -> list[list[str]]
     return grid
 
 
+def _label_rows(spec: TableSpec) -> tuple[list[str], list[str]]:
+    """Label cells left of the values: (first header row, code-level row 类 款 项)."""
+    if spec.mode in ("coded", "projects"):
+        n = spec.code_cells
+        names = ["功能分类科目名称"] + (["项目名称"] if spec.mode == "projects" else [])
+        head = "功能分类科目编码" if spec.mode == "coded" else "科目编码"
+        levels = ["类", "款", "项", *[""] * n][:n]
+        return [head, *[""] * (n - 1), *names], [*levels, *[""] * len(names)]
+    if spec.mode == "economic":
+        return ["经济分类科目编码", "经济分类科目名称"], ["类", "款"]
+    return [_NAME_LABEL.get(spec.type, _NAME_LABEL[spec.mode])], [""]
+
+
 def header_rows(spec: TableSpec) -> list[list[str]]:
     """The printed header rows of a table built from the layout's column header paths.
 
     Used when a table has no ``printed_header`` and by the example generator, so that a generated
-    table carries exactly the header its text shows.
+    table carries exactly the header its text shows. A group label (资金来源, 基本支出 …) is
+    printed once over its first column, as in the published tables.
     """
+    depth = max(len(c.header) for c in spec.columns)
     if spec.mode == "two_sided":
-        depth = max(len(c.header) for c in spec.columns)
         out: list[list[str]] = [[] for _ in range(depth)]
         for side in ("income", "expenditure"):
             cols = spec.columns_for(side)
@@ -156,15 +170,7 @@ def header_rows(spec: TableSpec) -> list[list[str]]:
             for r in range(depth):
                 out[r].extend([label[r], *grid[r]])
         return out
-    first, code_row = _LABELS[spec.mode]
-    first = list(first)
-    if spec.mode in ("named", "carryover"):
-        first[0] = _TYPE_LABEL.get(spec.type, first[0])
-    if spec.mode in ("coded", "projects"):
-        n = spec.code_cells
-        first = [first[0], *([""] * (n - 1)), *first[3:]]
-        code_row = [*["类", "款", "项", *[""] * n][:n], *code_row[3:]]
-    depth = max(len(c.header) for c in spec.columns)
+    first, code_row = _label_rows(spec)
     grid = _grid([c.header for c in spec.columns], depth)
     blank = ["" for _ in first]
     rows = [[*(first if r == 0 else blank), *grid[r]] for r in range(depth)]
@@ -180,9 +186,7 @@ def _star_row(spec: TableSpec) -> list[str] | None:
     """The ``※ ※ ※ 1 2 3`` row under a header (skipped by the reader, printed for the eye)."""
     if spec.mode == "two_sided":
         return None
-    n_labels = len(_LABELS[spec.mode][0])
-    if spec.mode in ("coded", "projects"):
-        n_labels += spec.code_cells - 3
+    n_labels = len(_label_rows(spec)[0])
     return ["※"] * n_labels + [str(i) for i in range(1, len(spec.columns) + 1)]
 
 
@@ -202,13 +206,14 @@ def _bold(cells: list[str], on: bool) -> list[str]:
 
 
 def _code_cells(code: str | None, n: int) -> list[str]:
-    """``"2060499"`` → ``["206", "04", "99"]``: 类 has 3 digits, 款 and 项 2 each."""
-    code = code or ""
-    cells = [code[:3], code[3:5], code[5:]]
-    if len(code) > 7:
-        cells[-1] = code[5:]
-    cells = [*cells, *[""] * n][:n] if n >= 3 else [code, *[""] * (n - 1)]
-    return cells
+    """``"2060499"`` → ``["206", "04", "99"]``: 类 has 3 digits, 款 and 项 2 each.
+
+    The reader joins the digits of the ``n`` code cells, so with fewer cells the tail is joined.
+    """
+    parts = [code[:3], code[3:5], code[5:]] if code else []
+    if len(parts) > n:
+        parts = [*parts[: n - 1], "".join(parts[n - 1 :])]
+    return parts + [""] * (n - len(parts))
 
 
 def _two_sided_lines(table: Table, spec: TableSpec) -> list[str]:
@@ -503,6 +508,9 @@ def _part1(doc: Document) -> list[str]:
 
 
 def _part2(doc: Document, layout: LayoutSpec) -> list[str]:
+    """第二部分; left out when there are no tables (the reader would report them all missing)."""
+    if not doc.tables:
+        return []
     md = doc.metadata
     kind = "决算" if md.kind == "final" else "预算"
     out = [f"## 第二部分 {_year_text(md)}部门{kind}公开表", ""]
@@ -545,7 +553,10 @@ def _part4(doc: Document) -> list[str]:
     out = ["## 第四部分 名词解释", ""]
     prose = _Prose()
     out += _blocks(
-        prose.line(f"{cn_number(i)}、**{g.term}**:{g.definition}")
+        prose.line(
+            f"{cn_number(i)}、{g.term}:{g.definition}",
+            f"{cn_number(i)}、**{g.term}**:{g.definition}",
+        )
         for i, g in enumerate(doc.glossary, 1)
     )
     if md.full_name:

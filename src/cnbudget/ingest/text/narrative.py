@@ -24,7 +24,7 @@ def _heading_match(line: Line) -> tuple[int, str, str] | None:
     if not t or len(t) > 120:
         return None
     m = _SEC1.match(t)
-    if m and (line.heading or not t.endswith("。")) and not re.search(r"[:：]", t):
+    if m and (line.heading or (not t.endswith("。") and not re.search(r"[:：]", t))):
         return 1, m.group(1), m.group(2).strip()
     m = _SEC2.match(t)
     if m and (line.heading or (len(t) <= 30 and not re.search(r"[:：。]", t))):

@@ -17,6 +17,8 @@ from cnbudget.money import parse_amount
 
 _TARGET = re.compile(r"^(>=|<=|≥|≤|>|<|=|＞|＜|＝)?\s*([-+]?\d+(?:\.\d+)?)\s*(.*)$")
 _COMPARATORS = {"≥": ">=", "≤": "<=", "＞": ">", "＜": "<", "＝": "="}
+#: Label cells of the header rows: never taken for a value when the value cell is empty.
+_LABELS = frozenset({"项目负责人", "联系电话", "部门联系人", "预算单位", "项目名称", "部门名称"})
 _LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标", "履职效能", "管理效率", "社会效应")
 _BASES = ("计划标准", "历史标准", "行业标准", "行业或国家标准", "自定义", "国家标准")
 
@@ -95,7 +97,7 @@ class PerformanceBuilder:
     def _header_row(
         self, first: str, cells: list[str], nonempty: list[tuple[int, str]], line: Line
     ) -> None:
-        vals = [c for i, c in nonempty if i > 0]
+        vals = [c for i, c in nonempty if i > 0 and normalize_label(c) not in _LABELS]
         if first in ("预算单位", "部门名称(盖章)", "部门名称"):
             self.t.unit_name = vals[0] if vals else None
         elif first == "项目名称":
@@ -104,6 +106,8 @@ class PerformanceBuilder:
                 if normalize_label(c) == "项目负责人":
                     rest = [x for j, x in nonempty if j > i]
                     self.t.owner = rest[0] if rest else None
+            if self.t.project_name == self.t.owner:
+                self.t.project_name = None
         elif first == "部门联系人":
             self.t.owner = vals[0] if vals else None
             for i, c in nonempty:
