@@ -163,22 +163,37 @@ def _performance_vs_tables(ctx: Context) -> None:
     _department_performance(ctx)
 
 
+#: 部门整体绩效目标表 资金来源: 上级安排 are the transfers from above, 本级安排 the current-year
+#: funds of this level; 其他 is everything else (carry-over, non-fiscal funds).
+_DEPT_FUNDS = {
+    "upper": ("general_transfer", "fund_transfer", "soe_transfer"),
+    "own": ("general_own", "fund_own", "soe_own"),
+}
+
+
 def _department_performance(ctx: Context) -> None:
     t1 = ctx.doc.table("summary")
     if t1 is None:
         return
-    keys = {"upper": "general_transfer", "own": "general_own", "other": "carryover"}
+    total_row = t1.total_row("income")
     for p in ctx.doc.performance:
         if p.kind != "department":
             continue
-        for k, row_key in keys.items():
+        sums: dict[str, Decimal] = {}
+        rows_of: dict[str, list] = {}
+        for k, row_keys in _DEPT_FUNDS.items():
+            rows = [r for key in row_keys if (r := t1.row_by_key(key, "income")) is not None]
+            rows_of[k] = rows
+            sums[k] = sum((r.value0("amount") for r in rows), Decimal(0))
+        total = total_row.value0("amount") if total_row else Decimal(0)
+        sums["other"] = total - sums["upper"] - sums["own"]
+        rows_of["other"] = [total_row] if total_row else []
+        for k, expected in sums.items():
             amt = p.amounts.get(k)
-            row = t1.row_by_key(row_key, "income")
             if amt is None:
                 continue
             ctx.bump("identities")
-            expected = row.value0("amount") if row else Decimal(0)
-            tol = identity_tolerance(1)
+            tol = identity_tolerance(len(rows_of[k]))
             if abs(amt.value - expected) > tol:
                 ctx.emit(
                     "XT-PERF-003",
@@ -191,6 +206,6 @@ def _department_performance(ctx: Context) -> None:
                     expected=expected,
                     found=amt.value,
                     tolerance=tol,
-                    related=[cell_location(t1, row, "amount")] if row else [],
+                    related=[cell_location(t1, r, "amount") for r in rows_of[k]],
                     item={"upper": "上级安排", "own": "本级安排", "other": "其他资金"}[k],
                 )

@@ -345,7 +345,10 @@ def _check_parts(
     ctx.bump("narrative_breakdowns_checked")
     expected = sum((v for v in values if v is not None), Decimal(0))
     tol = identity_tolerance(len(values))
-    if abs(total - expected) > tol:
+    # One item after 其中 is "of which" (小微企业 within 中小企业), not a full breakdown: it
+    # may be smaller than the whole, never larger.
+    partial = len(values) == 1 and abs(expected) <= abs(total) + tol
+    if abs(total - expected) > tol and not partial:
         ctx.emit(
             "NAR-PARTS-001",
             loc,
@@ -358,8 +361,9 @@ def _check_parts(
         )
 
 
-_PROJ_NAME = re.compile(r"项目名称\s*[:：]\s*(.+)$")
+_PROJ_NAME = re.compile(r"项目名称\s*[:：]\s*([^。；;]+)")
 _PROJ_AMOUNT = re.compile(rf"预算安排规模\s*[:：]\s*({NUM})\s*万元")
+_PROJ_UNIT = re.compile(r"项目承担单位\s*[:：]\s*([^。；;]+)")
 _PROJ_ALLOC = re.compile(r"资金分配情况\s*[:：]\s*(.+)$")
 _AMOUNT = re.compile(rf"({NUM})\s*万元")
 
@@ -374,6 +378,8 @@ def _project_blocks(ctx: Context, section: Section, ref: str) -> None:
             line = p.source.line if p.source else None
             if m := _PROJ_NAME.search(t):
                 blocks.append({"name": m.group(1).strip(), "line": line, "sentence": t})
+            if blocks and (m := _PROJ_UNIT.search(t)):
+                blocks[-1]["unit"] = m.group(1).strip()
             if blocks and (m := _PROJ_AMOUNT.search(t)):
                 blocks[-1].update(amount=to_decimal(m.group(1)), amount_line=line, amount_text=t)
             if blocks and (m := _PROJ_ALLOC.search(t)):
@@ -385,16 +391,7 @@ def _project_blocks(ctx: Context, section: Section, ref: str) -> None:
     used: set[int] = set()
     ctx.bump("narrative_statements", len(blocks))
     for b in blocks:
-        label = _norm(b["name"])
-        cands = [i for i, r in enumerate(rows) if i not in used and _norm(r.project) == label]
-        if len(cands) != 1:
-            cands = [
-                i
-                for i, r in enumerate(rows)
-                if i not in used
-                and label
-                and (label in _norm(r.project) or _norm(r.project) in label)
-            ]
+        cands = _match_block(b, rows, used)
         loc = Location(sentence=b["sentence"], row_name=b["name"], source_line=b["line"])
         if len(cands) != 1:
             ctx.emit("NAR-PROJ-002", loc, project=b["name"])
@@ -451,6 +448,25 @@ def _project_blocks(ctx: Context, section: Section, ref: str) -> None:
             found=Decimal(len(blocks)),
             subject="项目支出情况说明中的项目个数",
         )
+
+
+def _match_block(block: dict, rows: list[Row], used: set[int]) -> list[int]:
+    """Candidates for a section-七 project: same name (else one name containing the other);
+    when several units have a project of that name, the 项目承担单位 and then the amount decide."""
+    label = _norm(block["name"])
+    free = [i for i in range(len(rows)) if i not in used]
+    cands = [i for i in free if _norm(rows[i].project) == label]
+    if not cands:
+        cands = [
+            i
+            for i in free
+            if label and (label in _norm(rows[i].project) or _norm(rows[i].project) in label)
+        ]
+    if len(cands) > 1 and block.get("unit"):
+        cands = [i for i in cands if _norm(rows[i].unit_name) == _norm(block["unit"])] or cands
+    if len(cands) > 1 and block.get("amount") is not None:
+        cands = [i for i in cands if rows[i].value0("total") == block["amount"]] or cands
+    return cands
 
 
 def _empty_claims(ctx: Context, section: Section, table_type: str) -> None:
