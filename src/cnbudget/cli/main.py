@@ -276,6 +276,100 @@ def example(output: str, seed: int, year: int) -> None:
     err.print(f"已写入示例 / example written: {output}")
 
 
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="填报模板.xlsx",
+    show_default=True,
+    help="输出的 XLSX / output workbook",
+)
+@click.option("--year", default=2024, show_default=True, help="预算年度 / budget year")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False),
+    help="用已有文件预填 / prefill from an existing disclosure",
+)
+def template(output: str, year: int, source: str | None) -> None:
+    """生成填报模板（XLSX）/ write the fill-in workbook.
+
+    预填内置示例（或 --from 指定的已公开文件），覆盖黄色单元格后用 cnbudget build 生成全文。
+    """
+    from cnbudget.authoring.workbook import write_template
+
+    doc = _read(source, None) if source else None
+    write_template(output, year=year, doc=doc)
+    err.print(f"已写入填报模板 / workbook written: {output}")
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="输出目录 / output folder",
+)
+@click.option(
+    "--formats",
+    default="html,pdf,docx,xlsx,txt",
+    show_default=True,
+    help="逗号分隔 / comma-separated: html,pdf,docx,xlsx,txt",
+)
+@click.option(
+    "--regenerate", is_flag=True, help="按数字重写第三部分 / rewrite 第三部分 from the figures"
+)
+@click.option("--en", "english", is_flag=True, help="英文信息 / messages in English")
+def build(input_path: str, out_dir: str, formats: str, regenerate: bool, english: bool) -> None:
+    """生成完整的公开文件（先检查，不一致则拒绝）/ build the whole disclosure, checks first.
+
+    INPUT：填好的模板（.xlsx）、标准结构 JSON/YAML（可含上年数与原因）或公开文本（.txt）。
+    """
+    from cnbudget.authoring.build import FORMATS, BuildError, load_any
+    from cnbudget.authoring.build import build as run_build
+    from cnbudget.authoring.workbook import WorkbookError
+    from cnbudget.cli.report import print_text
+
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown:
+        err.print(f"[bold red]未知格式 / unknown formats: {', '.join(unknown)}[/]")
+        sys.exit(2)
+    try:
+        inp, issues = load_any(input_path)
+    except ReadError as exc:
+        err.print(f"[bold red]无法读取 / cannot read[/] {exc.message_zh} / {exc.message_en}")
+        sys.exit(2)
+    except (WorkbookError, ValueError) as exc:
+        err.print(f"[bold red]无法读取 / cannot read[/] {input_path}: {exc}")
+        sys.exit(2)
+    for i in issues:
+        err.print(f"[yellow]读取提示 / reader[/] {i.text or ''} {i.message_zh} / {i.message_en}")
+    try:
+        with console.status("检查并生成 / checking and building …"):
+            result = run_build(inp, out_dir, wanted, regenerate=regenerate)
+    except BuildError as exc:
+        err.print(f"[bold red]{exc}[/]")
+        sys.exit(2)
+    for m in result.missing:
+        err.print(f"[yellow]未提供 / not provided:[/] {m}")
+    if result.refused:
+        print_text(console, result.report, result.text.split("\n"), english=english)
+        err.print("[bold red]存在错误，未生成文件 / errors found: nothing was written[/]")
+        sys.exit(1)
+    r = result.report
+    console.print(
+        f"检查通过 / checks passed: {r.count('warning')} 个警告 warnings, "
+        f"{r.count('notice')} 个提示 notices"
+    )
+    for p in result.written:
+        console.print(f"  {p}")
+
+
 def main() -> None:
     cli()
 

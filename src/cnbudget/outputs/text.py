@@ -326,7 +326,7 @@ def _indicator_cells(ind: Indicator, prev: Indicator | None, project: bool) -> l
     return [*cells, weight]
 
 
-def _perf_lines(p: PerformanceTable) -> list[str]:
+def performance_lines(p: PerformanceTable) -> list[str]:
     out = [f"## {_PERF_TITLES[p.kind]}", ""]
     if p.year is not None:
         out += [f"({p.year} 年)", ""]
@@ -537,7 +537,7 @@ def _part3(doc: Document) -> list[str]:
     out = [f"### 第三部分 {_year_text(md)}部门{kind}情况说明", ""]
     perf: list[str] = []
     for p in doc.performance:
-        perf += _perf_lines(p)
+        perf += performance_lines(p)
     anchor = _performance_anchor(doc) if perf else None
     after = {id(anchor): perf} if anchor is not None else None
     prose = _Prose()
