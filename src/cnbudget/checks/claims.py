@@ -153,20 +153,16 @@ def paragraph_statements(
             elif m.group("chg"):
                 after = _BOUNDARY.split(gap)[-1]
                 new_subject = clean_subject(after, names) not in _FILLERS
-                if current is None or _HARD.search(gap) or (new_subject and current.change):
+                # A change starts a new statement when no subject is open, after a hard
+                # boundary (；), or when a new label precedes it.
+                if (
+                    current is None
+                    or _HARD.search(gap)
+                    or (new_subject and (current.change or current.amount is not None))
+                ):
                     subj, raw = _subject_before(
                         sent[: m.start()] if current is None else gap, names
                     )
-                    current = Statement(
-                        subject=subj,
-                        raw_subject=raw,
-                        sentence=sent.strip(),
-                        line=line,
-                        paragraph=index,
-                    )
-                    _attach(out, whole, current)
-                elif new_subject and current.amount is not None and current.change is None:
-                    subj, raw = _subject_before(gap, names)
                     current = Statement(
                         subject=subj,
                         raw_subject=raw,

@@ -17,7 +17,7 @@ from decimal import Decimal
 from cnbudget.checks.engine import check_document
 from cnbudget.ingest.text import read_text
 from cnbudget.layouts import load_layout
-from cnbudget.model import Document, Row, Table
+from cnbudget.model import Amount, Document, Row, Table
 from cnbudget.money import format_amount
 
 _FIGURE = re.compile(r"(\d[\d,]*(?:\.\d+)?)(\s*(?:万元|%))")
@@ -69,49 +69,43 @@ def _ancestors(doc: Document, table: Table, row: Row) -> set[int]:
     return lines
 
 
+def _mutate_cell(lines: list[str], amt: Amount) -> str | None:
+    """The text with the printed amount of ``amt`` raised by 1.00 in its own cell."""
+    if not amt.source or not amt.source.line or not amt.source.cell:
+        return None
+    ln = amt.source.line
+    col = int(amt.source.cell.split()[1]) - 1
+    cells = lines[ln - 1].split("\t")
+    if col >= len(cells) or amt.printed not in cells[col]:
+        return None
+    cells[col] = cells[col].replace(amt.printed, _bump(amt.printed), 1)
+    return "\n".join([*lines[: ln - 1], "\t".join(cells), *lines[ln:]])
+
+
 def table_mutations(text: str, doc: Document) -> Iterator[Mutation]:
     lines = text.split("\n")
     for table in doc.tables:
         for row in table.rows:
             for key, amt in row.values.items():
-                if not amt.source or not amt.source.line or not amt.source.cell:
+                mutated = _mutate_cell(lines, amt)
+                if mutated is None:
                     continue
-                ln = amt.source.line
-                col = int(amt.source.cell.split()[1]) - 1
-                cells = lines[ln - 1].split("\t")
-                if col >= len(cells) or amt.printed not in cells[col]:
-                    continue
-                new = list(lines)
-                cells[col] = cells[col].replace(amt.printed, _bump(amt.printed), 1)
-                new[ln - 1] = "\t".join(cells)
+                ln = amt.source.line  # type: ignore[union-attr]
                 accept = frozenset({ln} | _ancestors(doc, table, row))
+                what = f"表{table.number} {row.code or row.key or ''} {row.project or row.name}"
+                yield Mutation("table", ln, f"{what} [{key}] {amt.printed}", mutated, accept)
+    for p in doc.performance:
+        for key, amt in p.amounts.items():
+            mutated = _mutate_cell(lines, amt)
+            if mutated is not None:
+                ln = amt.source.line  # type: ignore[union-attr]
                 yield Mutation(
                     "table",
                     ln,
-                    f"表{table.number} {row.code or row.key or ''} "
-                    f"{row.project or row.name} [{key}] {amt.printed}",
-                    "\n".join(new),
-                    accept,
+                    f"绩效目标表 {p.project_name or p.unit_name} [{key}]",
+                    mutated,
+                    frozenset({ln}),
                 )
-    for p in doc.performance:
-        for key, amt in p.amounts.items():
-            if not amt.source or not amt.source.line or not amt.source.cell:
-                continue
-            ln = amt.source.line
-            col = int(amt.source.cell.split()[1]) - 1
-            cells = lines[ln - 1].split("\t")
-            if col >= len(cells) or amt.printed not in cells[col]:
-                continue
-            new = list(lines)
-            cells[col] = cells[col].replace(amt.printed, _bump(amt.printed), 1)
-            new[ln - 1] = "\t".join(cells)
-            yield Mutation(
-                "table",
-                ln,
-                f"绩效目标表 {p.project_name or p.unit_name} [{key}]",
-                "\n".join(new),
-                frozenset({ln}),
-            )
 
 
 def narrative_mutations(text: str, doc: Document) -> Iterator[Mutation]:

@@ -17,7 +17,7 @@ from cnbudget.ingest.text.narrative import budget_units, glossary, sections, sta
 from cnbudget.ingest.text.performance import PerformanceBuilder
 from cnbudget.ingest.text.tables import TableBuilder
 from cnbudget.layouts import LayoutSpec, load_layout, normalize_label
-from cnbudget.model import Document, Metadata, ParseIssue, Region, Section, Source
+from cnbudget.model import Document, Metadata, Paragraph, ParseIssue, Region, Section, Source
 
 _PART = re.compile(r"^第\s*([一二三四])\s*部分")
 _TOC = re.compile(r"^目\s*录$")
@@ -102,6 +102,17 @@ class _Reader:
     def issue(self, code: str, zh: str, en: str, line: Line) -> None:
         self.issues.append(
             ParseIssue(code=code, message_zh=zh, message_en=en, line=line.no, text=line.raw)
+        )
+
+    def paragraph_issue(self, code: str, zh: str, en: str, p: Paragraph) -> None:
+        self.issues.append(
+            ParseIssue(
+                code=code,
+                message_zh=f"{zh}：{p.text[:40]}",
+                message_en=f"{en}: {p.text[:40]}",
+                line=p.source.line if p.source else None,
+                text=p.text,
+            )
         )
 
     # -- split the document into its parts ------------------------------------------------
@@ -304,14 +315,11 @@ class _Reader:
         secs, pre = sections(prose)
         self.doc.explanation = secs
         for p in pre:
-            self.issues.append(
-                ParseIssue(
-                    code="text-before-section",
-                    message_zh=f"第三部分中位于第一个标题之前的文字：{p.text[:40]}",
-                    message_en=f"text before the first section of part 3: {p.text[:40]}",
-                    line=p.source.line if p.source else None,
-                    text=p.text,
-                )
+            self.paragraph_issue(
+                "text-before-section",
+                "第三部分中位于第一个标题之前的文字",
+                "text before the first section of part 3",
+                p,
             )
 
     # -- 第四部分 glossary --------------------------------------------------------------------
@@ -339,14 +347,8 @@ class _Reader:
             if self.doc.glossary:
                 self.doc.glossary[-1].definition += p.text
                 continue
-            self.issues.append(
-                ParseIssue(
-                    code="unknown-line",
-                    message_zh=f"名词解释中无法识别的行：{p.text[:40]}",
-                    message_en=f"unrecognised line in the glossary: {p.text[:40]}",
-                    line=p.source.line if p.source else None,
-                    text=p.text,
-                )
+            self.paragraph_issue(
+                "unknown-line", "名词解释中无法识别的行", "unrecognised line in the glossary", p
             )
 
     def run(self) -> Document:

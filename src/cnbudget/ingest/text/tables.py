@@ -263,6 +263,10 @@ class TableBuilder:
     def _append(self, row: Row) -> None:
         self.table.rows.append(row)
 
+    def _row(self, line: Line, **fields: object) -> None:
+        """Append a row read from ``line``: bold when any of its cells was, sourced to it."""
+        self._append(Row(emphasized=any(line.bold), source=Source(line=line.no), **fields))
+
     # -- modes --------------------------------------------------------------------------------
     def _coded(self, line: Line) -> None:
         cells = line.cells or []
@@ -282,16 +286,13 @@ class TableBuilder:
                 line.raw,
             )
             kind = "item"
-        self._append(
-            Row(
-                kind=kind,
-                name=name,
-                code=code or None,
-                level=level,
-                emphasized=any(line.bold),
-                values=values,
-                source=Source(line=line.no),
-            )
+        self._row(
+            line,
+            kind=kind,
+            name=name,
+            code=code or None,
+            level=level,
+            values=values,
         )
 
     def _economic(self, line: Line) -> None:
@@ -312,16 +313,13 @@ class TableBuilder:
             )
         values = self._values(line, cells, start, self.spec.columns, name)
         kind = "total" if not code and self._is_total(name) else "item"
-        self._append(
-            Row(
-                kind=kind,
-                name=name,
-                code=code or None,
-                level=level,
-                emphasized=any(line.bold),
-                values=values,
-                source=Source(line=line.no),
-            )
+        self._row(
+            line,
+            kind=kind,
+            name=name,
+            code=code or None,
+            level=level,
+            values=values,
         )
 
     def _projects(self, line: Line) -> None:
@@ -339,18 +337,15 @@ class TableBuilder:
         else:
             kind = "unit"
             self._unit = name
-        self._append(
-            Row(
-                kind=kind,
-                name=name,
-                code=code or None,
-                level=level,
-                unit_name=self._unit if kind != "total" else None,
-                project=project or None,
-                emphasized=any(line.bold),
-                values=values,
-                source=Source(line=line.no),
-            )
+        self._row(
+            line,
+            kind=kind,
+            name=name,
+            code=code or None,
+            level=level,
+            unit_name=self._unit if kind != "total" else None,
+            project=project or None,
+            values=values,
         )
 
     def _named(self, line: Line) -> None:
@@ -358,15 +353,12 @@ class TableBuilder:
         name = cells[0]
         values = self._values(line, cells, 1, self.spec.columns, name)
         if self._is_total(name):
-            self._append(
-                Row(
-                    kind="total",
-                    name=name,
-                    key="total",
-                    emphasized=any(line.bold),
-                    values=values,
-                    source=Source(line=line.no),
-                )
+            self._row(
+                line,
+                kind="total",
+                name=name,
+                key="total",
+                values=values,
             )
             return
         spec = self._match_named(name, self.spec.named_rows)
@@ -378,15 +370,12 @@ class TableBuilder:
                 line.no,
                 line.raw,
             )
-        self._append(
-            Row(
-                kind="named",
-                name=name,
-                key=spec.key if spec else None,
-                emphasized=any(line.bold),
-                values=values,
-                source=Source(line=line.no),
-            )
+        self._row(
+            line,
+            kind="named",
+            name=name,
+            key=spec.key if spec else None,
+            values=values,
         )
 
     def _carryover(self, line: Line) -> None:
@@ -400,16 +389,13 @@ class TableBuilder:
             self._unit = name
         else:
             kind = "project"
-        self._append(
-            Row(
-                kind=kind,
-                name=name,
-                unit_name=self._unit if kind != "total" else None,
-                project=name if kind == "project" else None,
-                emphasized=any(line.bold),
-                values=values,
-                source=Source(line=line.no),
-            )
+        self._row(
+            line,
+            kind=kind,
+            name=name,
+            unit_name=self._unit if kind != "total" else None,
+            project=name if kind == "project" else None,
+            values=values,
         )
 
     def _two_sided(self, line: Line) -> None:
