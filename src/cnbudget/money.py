@@ -44,6 +44,9 @@ def strip_markup(text: str) -> str:
 
 def normalize_number_text(text: str) -> str:
     """Fold a printed number to ASCII without separators: full-width digits, spaces, commas."""
+    if text.isascii():  # the common case: skip NFKC and the tag regex when there is nothing
+        t = strip_markup(text) if "<" in text else text
+        return t.replace(",", "").replace(" ", "")
     t = unicodedata.normalize("NFKC", strip_markup(text))
     return t.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("，", "")
 

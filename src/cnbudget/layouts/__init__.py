@@ -99,6 +99,12 @@ class LayoutSpec(_Spec):
 
     def match_title(self, title: str) -> TableSpec | None:
         """The table whose title or alias is ``title`` (exact after normalisation, else suffix)."""
+        key = (self.id, title)
+        if key not in _TITLE_CACHE:
+            _TITLE_CACHE[key] = self._match_title(title)
+        return _TITLE_CACHE[key]
+
+    def _match_title(self, title: str) -> TableSpec | None:
         t = normalize_label(title)
         if not t:
             return None
@@ -119,6 +125,10 @@ _ORDINAL = re.compile(
     r"^(?:其中[:：]?|[一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|表\d+)+"
 )
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "〔": "[", "〕": "]"})
+
+
+#: (layout id, printed title) → table spec; layouts are immutable and loaded once per id.
+_TITLE_CACHE: dict[tuple[str, str], TableSpec | None] = {}
 
 
 @lru_cache(maxsize=16384)

@@ -12,6 +12,8 @@ _HEADING = re.compile(r"^(#{1,6})\s*(.*)$")
 _BOLD_WRAP = re.compile(r"^\*\*(.*)\*\*$")
 _LIST = re.compile(r"^[-*•]\s+(.*)$")
 _BOLD_TAG = re.compile(r"<b>", re.IGNORECASE)
+#: Characters that make a cell need :func:`clean_text` (markup, emphasis, odd spaces).
+_PLAIN = re.compile("[<*\u00a0\u3000]")
 
 
 @dataclass(slots=True)
@@ -51,12 +53,17 @@ def tokenize(text: str) -> list[Line]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.startswith("\ufeff"):
         text = text[1:]
+    if "\f" in text or "\v" in text:
+        text = text.replace("\f", "").replace("\v", "")
     for i, raw in enumerate(text.split("\n"), 1):
-        raw = raw.replace("\f", "").replace("\v", "")
         if "\t" in raw and raw.strip():
             parts = raw.split("\t")
+            if _PLAIN.search(raw) is None:  # most rows: no markup, no odd spaces
+                out.append(Line(no=i, raw=raw, cells=[c.strip() for c in parts],
+                                bold=[False] * len(parts)))
+                continue
             cells = [clean_text(c) for c in parts]
-            bold = [bool(_BOLD_TAG.search(c)) for c in parts]
+            bold = [("<" in c and bool(_BOLD_TAG.search(c))) for c in parts]
             out.append(Line(no=i, raw=raw, cells=cells, bold=bold))
             continue
         s = raw.strip()
@@ -79,4 +86,4 @@ def tokenize(text: str) -> list[Line]:
 
 
 def nfkc(s: str) -> str:
-    return unicodedata.normalize("NFKC", s)
+    return s if s.isascii() else unicodedata.normalize("NFKC", s)

@@ -166,8 +166,16 @@ class TableBuilder:
         )
 
     def _values(
-        self, line: Line, cells: list[str], start: int, columns: list[ColumnSpec], row_name: str
+        self,
+        line: Line,
+        cells: list[str],
+        start: int,
+        columns: list[ColumnSpec],
+        row_name: str,
+        offset: int = 0,
     ) -> dict[str, Amount]:
+        """Amounts of ``cells[start:]`` by column; ``offset`` is where ``cells`` starts in the
+        printed row (the right-hand half of a two-sided table), for the provenance column."""
         values: dict[str, Amount] = {}
         for i, col in enumerate(columns):
             idx = start + i
@@ -192,7 +200,7 @@ class TableBuilder:
             values[col.key] = Amount(
                 value=v * self.table.scale if self.table.scale != 1 else v,
                 printed=text,
-                source=Source(line=line.no, cell=f"col {idx + 1}"),
+                source=Source(line=line.no, cell=f"col {idx + 1 + offset}"),
             )
         extra = [c for c in cells[start + len(columns) :] if c]
         if extra:
@@ -450,7 +458,7 @@ class TableBuilder:
         if any(exp):
             first = exp[0]
             split = split_code_prefix(first)
-            values = self._shifted_values(line, exp, n_in, ex_cols, first)
+            values = self._values(line, exp, 1, ex_cols, first, offset=n_in)
             if split:
                 code, name = split
                 self._append(
@@ -495,13 +503,3 @@ class TableBuilder:
                         source=Source(line=line.no),
                     )
                 )
-
-    def _shifted_values(
-        self, line: Line, part: list[str], offset: int, cols: list[ColumnSpec], name: str
-    ) -> dict[str, Amount]:
-        """Values of the right-hand half; provenance columns count from the row's first cell."""
-        values = self._values(line, part, 1, cols, name)
-        for a in values.values():
-            if a.source and a.source.cell:
-                a.source.cell = f"col {int(a.source.cell.split()[1]) + offset}"
-        return values
