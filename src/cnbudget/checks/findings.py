@@ -27,6 +27,9 @@ class Location(BaseModel):
     column: str | None = None
     sentence: str | None = None
     source_line: int | None = None
+    source_page: int | None = None
+    source_bbox: tuple[float, float, float, float] | None = None
+    source_cell: str | None = Field(None, description="spreadsheet cell (sheet!A1) or text column")
 
 
 class Finding(BaseModel):
@@ -72,6 +75,9 @@ class Finding(BaseModel):
             "difference": None if self.difference is None else str(self.difference),
             "tolerance": None if self.tolerance is None else str(self.tolerance),
             "source_line": loc.source_line,
+            "source_page": loc.source_page,
+            "source_bbox": list(loc.source_bbox) if loc.source_bbox else None,
+            "source_cell": loc.source_cell,
             "message": self.message_zh,
             "message_en": self.message_en,
             "related": [r.model_dump(exclude_none=True) for r in self.related],

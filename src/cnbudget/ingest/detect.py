@@ -54,10 +54,11 @@ def read_path(path: str | Path, *, layout: str | None = None) -> Document:
         )
     data = p.read_bytes()
     if data.startswith(b"%PDF"):
-        raise ReadError(
-            f"{p.name}：PDF 读取尚未实现，请先转换为文本",
-            f"{p.name}: PDF reading is not implemented yet; convert to text first",
-        )
+        from cnbudget.ingest.pdf import read_pdf
+
+        doc = read_pdf(p, layout=layout)
+        doc.source_sha256 = hashlib.sha256(data).hexdigest()
+        return doc
     if data.startswith(b"PK\x03\x04"):
         raise ReadError(
             f"{p.name}：XLSX/DOCX 读取尚未实现",

@@ -238,6 +238,7 @@ class ParseIssue(_Model):
     message_zh: str
     message_en: str
     line: int | None = None
+    page: int | None = None
     text: str | None = None
     severity: Literal["warning", "error"] = "warning"
 

@@ -25,14 +25,17 @@ _SECRET = re.compile(r"^特定目标")
 
 
 @cache
-def _vocabulary() -> list[dict]:
+def _vocabulary() -> dict:
     with DATA.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["contexts"]
+        return yaml.safe_load(fh)
 
 
-def _context_for(section: Section) -> dict | None:
+def _context_for(section: Section, layout: str) -> dict | None:
+    vocab = _vocabulary()
+    if vocab.get("layout") != layout:
+        return None  # the subject vocabulary is written for one layout's tables
     title = normalize_label(section.title)
-    for c in _vocabulary():
+    for c in vocab["contexts"]:
         if any(normalize_label(k) in title for k in c["match"]):
             return c
     return None
@@ -199,7 +202,7 @@ def run(ctx: Context) -> None:
     names += [n.replace("（", "(").replace("）", ")") for n in names]
     names.sort(key=len, reverse=True)
     for section in ctx.doc.explanation:
-        context = _context_for(section)
+        context = _context_for(section, ctx.layout.id)
         if context is None:
             continue
         if "project_blocks" in context:

@@ -59,8 +59,9 @@ def tokenize(text: str) -> list[Line]:
         if "\t" in raw and raw.strip():
             parts = raw.split("\t")
             if _PLAIN.search(raw) is None:  # most rows: no markup, no odd spaces
-                out.append(Line(no=i, raw=raw, cells=[c.strip() for c in parts],
-                                bold=[False] * len(parts)))
+                out.append(
+                    Line(no=i, raw=raw, cells=[c.strip() for c in parts], bold=[False] * len(parts))
+                )
                 continue
             cells = [clean_text(c) for c in parts]
             bold = [("<" in c and bool(_BOLD_TAG.search(c))) for c in parts]

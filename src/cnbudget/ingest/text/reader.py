@@ -70,7 +70,7 @@ _REGION = re.compile(
 )
 
 
-def _region(name: str | None) -> Region:
+def region_from_name(name: str | None) -> Region:
     if not name:
         return Region()
     m = _REGION.match(name)
@@ -359,7 +359,7 @@ class _Reader:
         self.part3()
         self.part4()
         md = self.doc.metadata
-        md.region = _region(md.department)
+        md.region = region_from_name(md.department)
         if not any(self.parts[k] for k in ("part1", "part2", "part3", "part4")):
             self.issues.append(
                 ParseIssue(

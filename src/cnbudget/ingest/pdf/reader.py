@@ -1,0 +1,332 @@
+"""Read a text-layer PDF disclosure into a :class:`~cnbudget.model.Document`.
+
+Pipeline: :mod:`extract` (characters and rulings per page, PDFium) → :mod:`grid` (table regions,
+rows, cells with boxes; text outside tables as lines) → a walk over the pages in reading order
+that recognises table titles from the layout, 编制部门 / 单位 lines, notes under a table, and
+tables continued on the next page (with or without a repeated header) → :mod:`assemble`
+(typed tables through ``TableBuilder``, amounts normalised to 万元 as exact ``Decimal`` from the
+unit printed in each table's header, provenance page + box on every amount).
+
+The narrative is read minimally (numbered headings and paragraphs); tables are the priority.
+Nothing raises on content: whatever is not understood becomes a :class:`ParseIssue`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from cnbudget.ingest.detect import ReadError
+from cnbudget.ingest.pdf.assemble import LineCounter, PrintedTable, build_tables
+from cnbudget.ingest.pdf.extract import PageContent, read_pages
+from cnbudget.ingest.pdf.grid import (
+    GridTable,
+    TextLine,
+    free_lines,
+    ruled_tables,
+    unruled_table,
+)
+from cnbudget.ingest.text.lines import Line
+from cnbudget.ingest.text.narrative import sections
+from cnbudget.layouts import LayoutSpec, TableSpec, load_layout
+from cnbudget.model import Document, Metadata, ParseIssue, Region, Section
+
+_TITLE_YEAR = re.compile(r"(\d{4})\s*年(?:度)?.*?(预算|决算)")
+_DEPT = re.compile(r"(?:编制部门|编制单位|预算主管部门|预算单位|主管部门)\s*[:：]\s*(.+)$")
+_UNIT = re.compile(r"单位\s*[:：]\s*(万元|元|万)\s*$")
+_NOTE = re.compile(r"^(?:注|说明|备注)\s*[:：]")
+_PAGE_NO = re.compile(r"^[-—\s]*\d{1,3}[-—\s]*$|^第\s*\d+\s*页")
+_TOC_DOTS = re.compile(r"[…·.]{4,}")
+
+#: Which layout a title page points to (first match wins).
+_LAYOUT_HINTS = (
+    ("决算", "mof-final-9"),
+    ("区级单位预算", "shanghai-unit-budget-9"),
+    ("区级部门预算", "shanghai-budget-9"),
+)
+
+
+@dataclass(slots=True)
+class _Event:
+    page: int
+    top: float
+    line: TextLine | None = None
+    grid: GridTable | None = None
+
+
+def _clean(text: str) -> str:
+    return text.replace(" ", "").replace("\u3000", "")
+
+
+def detect_layout(pages: list[PageContent]) -> str:
+    """Layout id from the words of the first pages (决算 → MOF; 上海 区级预算 → Shanghai)."""
+    head = "".join(c.text for p in pages[:2] for c in p.chars)
+    for word, layout in _LAYOUT_HINTS:
+        if word in head:
+            return layout
+    return "budget-11"
+
+
+class _PdfReader:
+    def __init__(self, pages: list[PageContent], layout: LayoutSpec, name: str | None) -> None:
+        self.pages = pages
+        self.layout = layout
+        self.doc = Document(source_name=name, metadata=Metadata(layout=layout.id))
+        self.issues = self.doc.issues
+        self.counter = LineCounter()
+        self.printed: list[PrintedTable] = []
+        self.prose: list[TextLine] = []
+
+    def issue(self, code: str, zh: str, en: str, page: int | None = None, text: str | None = None):
+        where_zh = f"第{page}页：" if page else ""
+        where_en = f"page {page}: " if page else ""
+        self.issues.append(
+            ParseIssue(code=code, message_zh=where_zh + zh, message_en=where_en + en, text=text)
+        )
+
+    # -- metadata ----------------------------------------------------------------------------
+    def metadata(self) -> None:
+        md = self.doc.metadata
+        md.kind = self.layout.kind
+        if not self.pages:
+            return
+        first = free_lines(self.pages[0], [])
+        texts = [_clean(t.text) for t in first if _clean(t.text)]
+        names: list[str] = []
+        for t in texts:
+            m = _TITLE_YEAR.search(t)
+            if m and md.year is None:
+                md.year = int(m.group(1))
+                md.kind = "final" if m.group(2) == "决算" else "budget"
+                continue
+            m = _DEPT.search(t)
+            if m:
+                names.insert(0, m.group(1))
+                continue
+            if not _TITLE_YEAR.search(t):
+                names.append(t)
+        if names:
+            md.department = names[0]
+        md.region = region_from_name(md.department)
+        md.currency_unit = "万元"
+
+    # -- pages → events ----------------------------------------------------------------------
+    def events(self) -> list[_Event]:
+        out: list[_Event] = []
+        unruled_before = False
+        for page in self.pages:
+            if not page.has_text:
+                if not page.images:
+                    continue  # a blank page (or one holding only an empty table frame)
+                self.issue(
+                    "no-text-layer",
+                    "本页没有文字层（可能是扫描图像），无法读取",
+                    "page has no text layer (a scanned image?) and cannot be read",
+                    page.number,
+                )
+                continue
+            grids = ruled_tables(page)
+            lines = free_lines(page, grids)
+            titled = any(self._title_spec(ln) is not None for ln in lines)
+            if not grids and (titled or unruled_before):
+                # No borders drawn: a table without ruling lines, on a page that has a table
+                # title or continues one (narrative pages are never tried).
+                unruled = self._unruled(page, lines)
+                if unruled is not None:
+                    grids = [unruled]
+                    lines = [ln for ln in lines if ln.bbox[3] <= unruled.bbox[1] + 1]
+                unruled_before = unruled is not None
+            else:
+                unruled_before = False
+            out.extend(_Event(page.number, ln.bbox[1], line=ln) for ln in lines)
+            out.extend(_Event(page.number, g.bbox[1], grid=g) for g in grids)
+        out.sort(key=lambda e: (e.page, e.top))
+        return out
+
+    def _unruled(self, page: PageContent, lines: list[TextLine]) -> GridTable | None:
+        """A table without ruling lines: everything below its title / unit line on the page.
+
+        Used only on pages that draw no table borders; the table starts under the last
+        title, 编制部门 or 单位 line above the first line with figures, or at the page top for
+        a continuation page.
+        """
+        start = 0.0
+        for ln in lines:
+            t = _clean(ln.text)
+            if self._title_spec(ln) is not None or _UNIT.search(t) or _DEPT.search(t):
+                start = ln.bbox[3]
+        chars = [c for c in page.chars if c.cy > start + 0.5]
+        if not chars:
+            return None
+        table = unruled_table(page, chars)
+        if table is None or len(table.rows) < 2:
+            return None
+        return table
+
+    def _title_spec(self, ln: TextLine) -> TableSpec | None:
+        t = _clean(ln.text)
+        if len(t) > 50 or _TOC_DOTS.search(t) or _NOTE.match(t):
+            return None
+        return self.layout.match_title(t)
+
+    # -- walk --------------------------------------------------------------------------------
+    def walk(self) -> None:
+        cur: PrintedTable | None = None
+        last_page_of_cur = 0
+        for ev in self.events():
+            if ev.grid is not None:
+                g = ev.grid
+                if cur is not None and (not cur.fragments or g.page <= last_page_of_cur + 1):
+                    cur.fragments.append(g)
+                    last_page_of_cur = g.page
+                    continue
+                self.issue(
+                    "table-unrecognised",
+                    f"未识别的表格（{len(g.rows)} 行）：{g.rows[0].text[:30] if g.rows else ''}",
+                    f"table not recognised ({len(g.rows)} rows)",
+                    g.page,
+                )
+                continue
+            ln = ev.line
+            assert ln is not None
+            t = _clean(ln.text)
+            if not t or _PAGE_NO.match(t):
+                continue
+            spec = self._title_spec(ln)
+            if spec is not None:
+                cur = PrintedTable(spec=spec, title=ln.text.strip(), page=ln.page, bbox=ln.bbox)
+                self.printed.append(cur)
+                last_page_of_cur = ln.page
+                continue
+            handled = False
+            for seg in ln.segments or [ln.text]:
+                s = _clean(seg)
+                m = _UNIT.search(s)
+                if m and cur is not None:
+                    cur.unit = m.group(1)
+                    handled = True
+                    continue
+                m = _DEPT.search(s)
+                if m and cur is not None:
+                    cur.department = m.group(1)
+                    handled = True
+            if handled:
+                continue
+            if (
+                cur is not None
+                and cur.fragments
+                and (_NOTE.match(t) or (ln.page == last_page_of_cur and cur.notes))
+            ):
+                cur.notes.append(t)
+                continue
+            if cur is not None and not cur.fragments and ln.page == cur.page:
+                continue  # a line between a title and its grid (a sub-title, a part heading)
+            cur = None
+            self.prose.append(ln)
+
+    # -- tables ------------------------------------------------------------------------------
+    def tables(self) -> None:
+        units = [self.doc.metadata.department] if self.doc.metadata.department else []
+        seen: set[str] = set()
+        for p in self.printed:
+            if not p.fragments:
+                continue  # a title in the contents, not a table
+            siblings = [
+                s for s in self.layout.tables if s.number == p.spec.number and s.type != p.spec.type
+            ]
+            tables = build_tables(
+                p,
+                siblings,
+                self.counter,
+                self.issues,
+                year=self.doc.metadata.year,
+                unit_names=units,
+            )
+            for t in tables:
+                if t.type in seen:
+                    self.issue(
+                        "table-duplicate",
+                        f"表「{t.title}」出现了不止一次",
+                        f"table '{t.title}' ({t.type}) found more than once",
+                        t.source.page if t.source else None,
+                    )
+                seen.add(t.type)
+                self.doc.tables.append(t)
+        for spec in self.layout.tables:
+            if spec.type not in seen:
+                self.issues.append(
+                    ParseIssue(
+                        code="table-missing",
+                        message_zh=f"未找到表{spec.number}「{spec.title}」",
+                        message_en=f"table {spec.number} ({spec.type}) not found",
+                    )
+                )
+
+    # -- narrative ---------------------------------------------------------------------------
+    def narrative(self) -> None:
+        """Headings and paragraphs of the prose (minimal: the tables are the priority)."""
+        lines: list[Line] = []
+        left = min((ln.bbox[0] for ln in self.prose), default=0.0)
+        for i, ln in enumerate(self.prose, 1):
+            t = ln.text.strip()
+            if _TOC_DOTS.search(t):
+                continue
+            height = max(ln.bbox[3] - ln.bbox[1], 1.0)
+            if ln.bbox[0] - left > 1.5 * height:  # an indented first line: a new paragraph
+                lines.append(Line(no=-i, raw="", text=""))
+            lines.append(Line(no=i, raw=ln.text, text=t))
+        secs, pre = sections(lines)
+        self.doc.explanation = secs
+        if pre:
+            self.doc.overview = [Section(title="", level=1, paragraphs=pre)]
+
+    def run(self) -> Document:
+        self.metadata()
+        self.walk()
+        self.tables()
+        self.narrative()
+        return self.doc
+
+
+def region_from_name(name: str | None) -> Region:
+    from cnbudget.ingest.text.reader import region_from_name as text_region
+
+    return text_region(name)
+
+
+def read_pdf(
+    path: str | Path,
+    layout: str | None = None,
+    *,
+    pages: list[int] | None = None,
+    ignore_rulings: bool = False,
+) -> Document:
+    """Read a text-layer PDF disclosure. Never raises on content: see ``doc.issues``; a file
+    PDFium cannot open at all (damaged, encrypted) raises :class:`ReadError`.
+
+    ``layout`` forces a layout id; by default it is detected from the title page
+    (:func:`detect_layout`). ``pages`` limits reading to those 1-based pages (benchmarks).
+    ``ignore_rulings`` reads as if no table border were drawn (the text-only path that PDFs
+    without ruling lines take; tests run it on ruled files to compare both paths).
+    """
+    p = Path(path)
+    try:
+        content = read_pages(p, pages)
+    except pdfium.PdfiumError as exc:
+        raise ReadError(
+            f"{p.name}：无法打开 PDF（{exc}）", f"{p.name}: cannot open the PDF ({exc})"
+        ) from exc
+    if ignore_rulings:
+        for page in content:
+            page.rulings = []
+    spec = load_layout(layout or detect_layout(content))
+    doc = _PdfReader(content, spec, p.name).run()
+    doc.source_sha256 = hashlib.sha256(p.read_bytes()).hexdigest()
+    return doc
+
+
+__all__ = ["detect_layout", "read_pdf"]
