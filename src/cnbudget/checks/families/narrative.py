@@ -19,21 +19,25 @@ from cnbudget.layouts import normalize_label
 from cnbudget.model import Row, Section, Table
 from cnbudget.money import HALF_QUANTUM, HUNDRED, format_amount
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "narrative_subjects.yaml"
+#: One subject vocabulary per layout: ``data/narrative/<layout id>.yaml``.
+DATA = Path(__file__).resolve().parents[1] / "data" / "narrative"
 _PATH = re.compile(r"(.+?)\((类|款|项)\)")
 _SECRET = re.compile(r"^特定目标")
 
 
 @cache
-def _vocabulary() -> dict:
-    with DATA.open(encoding="utf-8") as fh:
+def _vocabulary(layout: str) -> dict | None:
+    path = DATA / f"{layout}.yaml"
+    if not path.is_file():
+        return None  # no vocabulary for this layout: its narrative is not checked
+    with path.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
 def _context_for(section: Section, layout: str) -> dict | None:
-    vocab = _vocabulary()
-    if vocab.get("layout") != layout:
-        return None  # the subject vocabulary is written for one layout's tables
+    vocab = _vocabulary(layout)
+    if vocab is None:
+        return None
     title = normalize_label(section.title)
     for c in vocab["contexts"]:
         if any(normalize_label(k) in title for k in c["match"]):
