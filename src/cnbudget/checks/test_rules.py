@@ -10,6 +10,9 @@ from cnbudget.ingest.text import read_text
 from cnbudget.testing import sample_text
 
 RULES = load_rules()
+#: Rules of the 决算 family are exercised on 决算 documents (checks/test_final.py); all other
+#: rules carry an edit of the Urumqi text sample that triggers them.
+SAMPLE_RULES = {k: r for k, r in RULES.items() if r.family != "final"}
 
 
 def apply(text: str, edits: list[TriggerEdit]) -> str:
@@ -30,12 +33,13 @@ def rules_fired(text: str) -> dict[str, set[str]]:
 
 def test_every_rule_has_a_trigger_and_rationale():
     assert len(RULES) >= 40
-    for rule in RULES.values():
+    for rule in SAMPLE_RULES.values():
         assert rule.trigger, rule.id
+    for rule in RULES.values():
         assert rule.rationale and rule.message_zh and rule.message_en
 
 
-@pytest.mark.parametrize("rule_id", sorted(RULES))
+@pytest.mark.parametrize("rule_id", sorted(SAMPLE_RULES))
 def test_rule_triggers(rule_id):
     rule = RULES[rule_id]
     fired = rules_fired(apply(sample_text(), rule.trigger))
@@ -43,7 +47,7 @@ def test_rule_triggers(rule_id):
     assert fired[rule_id] == {rule.severity}
 
 
-@pytest.mark.parametrize("rule_id", sorted(RULES))
+@pytest.mark.parametrize("rule_id", sorted(SAMPLE_RULES))
 def test_rule_does_not_trigger_on_clean_input(rule_id):
     rule = RULES[rule_id]
     fired = rules_fired(apply(sample_text(), rule.clean))
