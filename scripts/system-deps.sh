@@ -4,7 +4,7 @@
 # Idempotent: installs only what is missing. Needs root (CI and the dev machines run as root);
 # without root it only reports what is missing.
 set -euo pipefail
-PKGS=(fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
+PKGS=(fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fontconfig chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
