@@ -4,6 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test || exit 1
+bash scripts/services.sh
 .venv/bin/ruff check src tests benchmarks || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?
