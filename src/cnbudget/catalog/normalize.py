@@ -8,6 +8,7 @@ these two functions so that formatting noise never decides whether a name or cod
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["normalize_code", "normalize_name"]
 
@@ -31,6 +32,7 @@ def _one_pass(s: str) -> str:
     return s.translate(_BRACKETS)
 
 
+@lru_cache(maxsize=16384)
 def normalize_name(s: str) -> str:
     """Return the comparison form of a printed name.
 

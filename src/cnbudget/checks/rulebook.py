@@ -30,7 +30,9 @@ class Rule(BaseModel):
 
     id: str
     severity: Literal["error", "warning", "notice"]
-    family: Literal["arithmetic", "cross", "narrative", "catalog", "completeness", "reader", "final"]
+    family: Literal[
+        "arithmetic", "cross", "narrative", "catalog", "completeness", "reader", "final"
+    ]
     title_zh: str
     title_en: str
     message_zh: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -55,22 +55,38 @@ class Target:
     count: int | None = None
 
 
+@lru_cache(maxsize=8192)
+def _norm_cached(s: str) -> str:
+    return normalize_label(s).casefold()
+
+
 def _norm(s: str | None) -> str:
-    return normalize_label(s or "").casefold()
+    return _norm_cached(s or "")
+
+
+def _aliases(context: dict) -> list[tuple[str, dict]]:
+    """(normalised alias, entry) pairs of a context, computed once per context."""
+    key = id(context)
+    if key not in _ALIASES:
+        _ALIASES[key] = [(_norm(a), e) for e in context.get("subjects", []) for a in e["names"]]
+    return _ALIASES[key]
+
+
+_ALIASES: dict[int, list[tuple[str, dict]]] = {}
 
 
 def _find_subject(ctx: Context, context: dict, subject: str) -> Target | None:
     label = _norm(subject)
     if not label:
         return None
-    entries = context.get("subjects", [])
+    aliases = _aliases(context)
     hit = None
     for matcher in (
         lambda a: a == label,
         lambda a: label.endswith(a),
         lambda a: a in label,
     ):
-        cands = [(len(a), e) for e in entries for a in map(_norm, e["names"]) if matcher(a)]
+        cands = [(len(a), e) for a, e in aliases if matcher(a)]
         if cands:
             hit = max(cands, key=lambda c: c[0])[1]
             break
