@@ -205,7 +205,7 @@ def _bold(cells: list[str], on: bool) -> list[str]:
     return [f"<b>{c}</b>" if on and c else c for c in cells]
 
 
-def _code_cells(code: str | None, n: int) -> list[str]:
+def code_cells(code: str | None, n: int) -> list[str]:
     """``"2060499"`` → ``["206", "04", "99"]``: 类 has 3 digits, 款 and 项 2 each.
 
     The reader joins the digits of the ``n`` code cells, so with fewer cells the tail is joined.
@@ -243,10 +243,10 @@ def _two_sided_lines(table: Table, spec: TableSpec) -> list[str]:
 def _row_cells(row: Row, spec: TableSpec, keys: list[str], scale: Decimal) -> list[str]:
     vals = _values(row, keys, scale)
     if spec.mode == "coded":
-        code = _code_cells(row.code, spec.code_cells)
+        code = code_cells(row.code, spec.code_cells)
         return [*code, *_bold([row.name, *vals], row.emphasized)]
     if spec.mode == "projects":
-        code = _code_cells(row.code, spec.code_cells)
+        code = code_cells(row.code, spec.code_cells)
         return [*code, *_bold([row.name, row.project or "", *vals], row.emphasized)]
     if spec.mode == "economic":
         code = row.code or ""
@@ -463,7 +463,7 @@ def _toc(doc: Document) -> list[str]:
     return out
 
 
-def _overview_sections(md: Metadata) -> list[Section]:
+def overview_from_metadata(md: Metadata) -> list[Section]:
     """部门概况 rebuilt from the metadata for documents that carry no overview sections."""
     secs: list[Section] = []
     if md.functions:
@@ -502,7 +502,7 @@ def _part1(doc: Document) -> list[str]:
     md = doc.metadata
     out = [f"# 第一部分 {_year_text(md)}{md.full_name or ''}部门概况", ""]
     prose = _Prose()
-    for sec in doc.overview or _overview_sections(md):
+    for sec in doc.overview or overview_from_metadata(md):
         out += _section_lines(sec, prose, "##", "###")
     return out
 
@@ -522,7 +522,7 @@ def _part2(doc: Document, layout: LayoutSpec) -> list[str]:
     return out
 
 
-def _performance_anchor(doc: Document) -> Section | None:
+def performance_anchor(doc: Document) -> Section | None:
     """The section the performance tables follow (预算绩效情况), if there is one."""
     for top in doc.explanation:
         for sec in top.walk():
@@ -538,7 +538,7 @@ def _part3(doc: Document) -> list[str]:
     perf: list[str] = []
     for p in doc.performance:
         perf += performance_lines(p)
-    anchor = _performance_anchor(doc) if perf else None
+    anchor = performance_anchor(doc) if perf else None
     after = {id(anchor): perf} if anchor is not None else None
     prose = _Prose()
     for sec in doc.explanation:
