@@ -50,9 +50,12 @@ def _looks_target(cell: str) -> bool:
     return bool(t) and (t[0] in "<>=≥≤" or t[0].isdigit())
 
 
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
+
+
 def _fold(cell: str) -> str:
     """Fold the spaces a converter put inside CJK text (``"产出 指标"`` → ``"产出指标"``)."""
-    return re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", cell).strip()
+    return _CJK_GAP.sub("", cell).strip() if " " in cell else cell.strip()
 
 
 class PerformanceBuilder:
@@ -180,6 +183,16 @@ class PerformanceBuilder:
         if c[1]:
             self.l2 = c[1]
         comp, val, unit = parse_target(c[3])
+        extra = (
+            {
+                "last_year": c[5] or None,
+                "weight": _weight(c[6]),
+                "scoring_rule": c[7] or None,
+                "evidence": c[8] or None,
+            }
+            if project
+            else {"weight": _weight(c[5])}
+        )
         i = Indicator(
             level1=self.l1,
             level2=self.l2 or None,
@@ -191,14 +204,8 @@ class PerformanceBuilder:
             basis=c[4] or None,
             raw=raw,
             source=Source(line=line.no),
+            **extra,
         )
-        if project:
-            i.last_year = c[5] or None
-            i.weight = _weight(c[6])
-            i.scoring_rule = c[7] or None
-            i.evidence = c[8] or None
-        else:
-            i.weight = _weight(c[5])
         ind.append(i)
 
     def finish(self) -> PerformanceTable:

@@ -121,7 +121,7 @@ class _Reader:
         seen_toc = False
         toc_parts: set[str] = set()
         for ln in self.lines:
-            if ln.cells is None and ln.text:
+            if ln.cells is None and ln.text and ("部分" in ln.text or "录" in ln.text):
                 t = nfkc(ln.text).replace(" ", "")
                 if _TOC.match(t) and state == "front":
                     state, seen_toc = "toc", True
