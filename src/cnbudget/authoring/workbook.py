@@ -364,6 +364,7 @@ def read_workbook(path: str | Path) -> tuple[AuthoringInput, list[ParseIssue]]:
             }
         ),
         layout="budget-11",
+        reader="workbook",
     )
     if meta.get("publication_date"):
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cnbudget.checks.context import Context
-from cnbudget.checks.families import arithmetic, catalog, completeness, cross, narrative
+from cnbudget.checks.families import arithmetic, catalog, completeness, cross, final, narrative
 from cnbudget.checks.findings import SEVERITY_ORDER, Report
 from cnbudget.model import Document
 
@@ -13,6 +13,7 @@ FAMILIES: list[tuple[str, Callable[[Context], None]]] = [
     ("reader", completeness.reader_issues),
     ("arithmetic", arithmetic.run),
     ("cross", cross.run),
+    ("final", final.run),
     ("narrative", narrative.run),
     ("catalog", catalog.run),
     ("completeness", completeness.run),
@@ -28,4 +29,10 @@ def check_document(doc: Document) -> Report:
         ctx.findings,
         key=lambda f: (-SEVERITY_ORDER[f.severity], f.location.source_line or 0, f.rule),
     )
-    return Report(document=doc.source_name, findings=findings, stats=ctx.stats)
+    return Report(
+        document=doc.source_name,
+        reader=doc.metadata.reader,
+        layout=doc.metadata.layout,
+        findings=findings,
+        stats=ctx.stats,
+    )

@@ -88,6 +88,8 @@ class Report(BaseModel):
     """The findings of one check run over one document, with counts and coverage figures."""
 
     document: str | None = None
+    reader: str | None = None
+    layout: str | None = None
     findings: list[Finding] = Field(default_factory=list)
     stats: dict[str, int] = Field(default_factory=dict)
 

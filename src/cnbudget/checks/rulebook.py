@@ -31,7 +31,7 @@ class Rule(BaseModel):
     id: str
     severity: Literal["error", "warning", "notice"]
     family: Literal[
-        "arithmetic", "cross", "narrative", "catalog", "completeness", "reader", "final"
+        "arithmetic", "cross", "narrative", "catalog", "completeness", "reader", "final", "series"
     ]
     title_zh: str
     title_en: str

@@ -22,9 +22,15 @@ console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
-def _read(path: str, layout: str | None) -> Document:
+def _read(path: str, layout: str | None, *, announce: bool = False) -> Document:
+    """Read ``path`` or exit 2 with a bilingual message; ``announce`` says which reader and
+    layout were chosen (on stderr, so that data written to stdout stays clean)."""
     try:
-        return read_path(path, layout=layout)
+        doc = read_path(path, layout=layout)
+        if announce:
+            md = doc.metadata
+            err.print(f"[dim]读取方式 reader: {md.reader}  版式 layout: {md.layout}[/dim]")
+        return doc
     except ReadError as exc:
         err.print(f"[bold red]无法读取 / cannot read[/] {exc.message_zh} / {exc.message_en}")
         sys.exit(2)
@@ -40,7 +46,9 @@ def _report_issues(doc: Document) -> None:
 
 
 layout_option = click.option(
-    "--layout", default=None, help="强制使用的版式 / force a layout id (default: budget-11)"
+    "--layout",
+    default=None,
+    help="强制使用的版式 / force a layout id (default: detected from content)",
 )
 
 
@@ -74,7 +82,7 @@ def cli() -> None:
 @layout_option
 def parse(file: str, output: str | None, fmt: str, layout: str | None) -> None:
     """读取文件，输出标准结构 / parse FILE into the canonical document."""
-    doc = _read(file, layout)
+    doc = _read(file, layout, announce=bool(output))
     _report_issues(doc)
     data = doc.model_dump(mode="json")
     text = (
@@ -124,7 +132,7 @@ def export(file: str, fmt: str, output: str | None, layout: str | None) -> None:
 @layout_option
 def show(file: str, layout: str | None) -> None:
     """在终端显示摘要 / print a readable summary."""
-    doc = _read(file, layout)
+    doc = _read(file, layout, announce=True)
     md = doc.metadata
     console.print(
         f"[bold]{md.full_name or '（未识别部门）'}[/bold]  {md.year or ''} 年"
@@ -376,3 +384,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+# Command groups defined in their own modules register themselves on `cli`.
+from cnbudget.cli import analysis_commands, store_commands  # noqa: E402,F401

@@ -25,6 +25,8 @@ def source_lines(path: Path | None) -> list[str]:
 
 def print_text(console: Console, report: Report, lines: list[str], *, english: bool) -> None:
     console.print(f"[bold]{report.document or ''}[/bold]")
+    if report.reader or report.layout:
+        console.print(f"[dim]读取方式 reader: {report.reader}  版式 layout: {report.layout}[/dim]")
     for f in report.findings:
         loc = f.location
         where = []

@@ -66,6 +66,7 @@ def build_example(seed: int = 0, *, year: int = 2024) -> Document:
         functions=over[0].text(),
         structure=over[1].text(),
         layout=LAYOUT,
+        reader="text",  # what read_text(example_text(seed)) reports
     )
     return Document(
         metadata=md,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -43,6 +43,20 @@ class RowIdentitySpec(_Spec):
     side: Literal["income", "expenditure"] | None = None
 
 
+class RowBalanceSpec(_Spec):
+    """A balance inside every row: Σ ``left`` columns = Σ ``right`` columns.
+
+    Why not a :class:`RowIdentitySpec`: a balance has sums on both sides (决算 政府性基金 table:
+    年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余), which ``total = Σ parts`` cannot say
+    without signs. Evaluated by the ``final`` check family under ``rule``.
+    """
+
+    rule: str
+    left: list[str]
+    right: list[str]
+    side: Literal["income", "expenditure"] | None = None
+
+
 class TableSpec(_Spec):
     type: str
     number: int
@@ -51,16 +65,40 @@ class TableSpec(_Spec):
     mode: TableMode
     code_cells: int = 3
     landscape: bool = False
+    #: The unit this table prints when its header does not say (``元`` / ``万元``); ``None``:
+    #: the layout's ``unit``. A unit printed in the header always wins.
+    unit: str | None = None
     columns: list[ColumnSpec]
     income_rows: list[NamedRowSpec] = Field(default_factory=list)
+    #: ``named`` tables: the named rows. ``two_sided`` tables written before
+    #: ``expenditure_rows`` existed list the expenditure side's named rows here (still read).
     named_rows: list[NamedRowSpec] = Field(default_factory=list)
+    #: ``two_sided`` tables: named rows of the expenditure side that are neither a
+    #: classification nor the side's total (决算 表1: 结余分配, 年末结转和结余, 总计).
+    expenditure_rows: list[NamedRowSpec] = Field(default_factory=list)
     income_total_names: list[str] = Field(default_factory=list)
     expenditure_total_names: list[str] = Field(default_factory=list)
     total_names: list[str] = Field(default_factory=lambda: ["总计", "合计"])
     row_identities: list[RowIdentitySpec] = Field(default_factory=list)
+    row_balances: list[RowBalanceSpec] = Field(default_factory=list)
+    #: ``named`` tables whose items are printed as *columns* of one data row (三公 in the 决算
+    #: 表7 and the Shanghai 表9): ``True`` always reads them so, ``False`` never, ``None``
+    #: decides from the printed shape (a data row without any label).
+    columns_as_rows: bool | None = None
+    #: ``economic`` tables printed as two halves side by side (决算 表6: 人员经费 left, 公用经费
+    #: right, one amount column each): ``True`` / ``False`` / ``None`` (decide from the header:
+    #: both halves print the same header).
+    paired_halves: bool | None = None
 
     def columns_for(self, side: str | None) -> list[ColumnSpec]:
         return [c for c in self.columns if c.side == side]
+
+    @property
+    def expenditure_named(self) -> list[NamedRowSpec]:
+        """Named rows of the expenditure side of a two-sided table (old files: ``named_rows``)."""
+        return list(self.expenditure_rows) or (
+            list(self.named_rows) if self.mode == "two_sided" else []
+        )
 
     @property
     def all_titles(self) -> list[str]:
@@ -71,6 +109,25 @@ class CrossIdentitySpec(_Spec):
     rule: str
     a: str
     b: str
+
+
+class SummedIdentitySpec(_Spec):
+    """Σ ``a`` = Σ ``b`` over cell references (``TABLE[.SIDE]:ROW:COLUMN``) of any tables.
+
+    Why a field of its own: ``cross_identities`` compare one cell with one cell, and their
+    evaluator parses exactly one reference; a layout needs sums on either side (决算: 表5
+    基本支出 = 表6 人员经费合计 + 公用经费合计; the 收入支出决算总表 balance). A single string is
+    accepted for a one-term side. Evaluated by the ``final`` check family.
+    """
+
+    rule: str
+    a: list[str]
+    b: list[str]
+
+    @field_validator("a", "b", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: object) -> object:
+        return [v] if isinstance(v, str) else v
 
 
 class PerClassIdentitySpec(_Spec):
@@ -89,6 +146,7 @@ class LayoutSpec(_Spec):
     unit: str
     tables: list[TableSpec]
     cross_identities: list[CrossIdentitySpec] = Field(default_factory=list)
+    summed_identities: list[SummedIdentitySpec] = Field(default_factory=list)
     per_class_identities: list[PerClassIdentitySpec] = Field(default_factory=list)
 
     def table(self, type_: str) -> TableSpec | None:
@@ -164,7 +222,9 @@ __all__ = [
     "LayoutSpec",
     "NamedRowSpec",
     "PerClassIdentitySpec",
+    "RowBalanceSpec",
     "RowIdentitySpec",
+    "SummedIdentitySpec",
     "TableSpec",
     "available_layouts",
     "load_layout",

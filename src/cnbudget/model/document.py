@@ -40,6 +40,9 @@ class Amount(_Model):
     value: Decimal
     printed: str
     source: Source | None = None
+    confidence: Decimal | None = Field(
+        None, description="OCR confidence 0–100 when the value was read from an image"
+    )
 
 
 class Column(_Model):
@@ -223,6 +226,9 @@ class Metadata(_Model):
     functions: str | None = Field(None, description="主要职能 as text")
     structure: str | None = Field(None, description="机构设置 as text")
     layout: str | None = Field(None, description="layout id the document was read with")
+    reader: Literal["text", "pdf", "xlsx", "html", "workbook"] | None = Field(
+        None, description="which reader produced the document"
+    )
 
     @property
     def full_name(self) -> str | None:

@@ -289,7 +289,7 @@ def _joined(stmt: Select[Any]) -> Select[Any]:
     )
 
 
-def _ratio(num: Decimal, den: Decimal | int) -> Decimal | None:
+def ratio(num: Decimal, den: Decimal | int) -> Decimal | None:
     if den == 0:
         return None
     return (Decimal(num) / Decimal(den)).quantize(RATIO_QUANTUM)
@@ -624,7 +624,7 @@ def department_series(
     for doc_id, p in sorted(points.items(), key=lambda kv: (kv[1]["year"], kv[1]["kind"])):
         first = p["values"].get(columns[0])
         change = first - prev if first is not None and prev is not None else None
-        rel = _ratio(change, prev) if change is not None and prev else None
+        rel = ratio(change, prev) if change is not None and prev else None
         out.append(
             SeriesPoint(
                 year=p["year"],
@@ -718,7 +718,7 @@ def _diff(ra: AmountRow | None, rb: AmountRow | None) -> AmountDiff:
     b = rb.value if rb is not None else None
     if a is not None and b is not None:
         diff: Decimal | None = b - a
-        rel = _ratio(b - a, a) if a != 0 else None
+        rel = ratio(b - a, a) if a != 0 else None
         status: Literal["same", "changed", "added", "removed"] = "same" if a == b else "changed"
     else:
         diff, rel = None, None
@@ -754,7 +754,7 @@ _PEER_FIGURES = {
     "total": ("general_expenditure", "total"),
 }
 
-_METRIC_LABELS = {
+METRIC_LABELS = {
     "three_public_per_staff": ("人均“三公”经费", "'three public' spending per staff member"),
     "running_costs_per_staff": ("人均机关运行经费", "running costs per staff member"),
     "project_share": ("项目支出占比", "project share of general expenditure"),
@@ -768,7 +768,7 @@ _Z_FACTOR = Decimal("0.6745")
 _MEANAD_FACTOR = Decimal("1.2533")
 
 
-def _robust_z(values: dict[int, Decimal]) -> dict[int, tuple[Decimal, Decimal, Decimal | None]]:
+def robust_z(values: dict[int, Decimal]) -> dict[int, tuple[Decimal, Decimal, Decimal | None]]:
     """``doc id → (median, MAD, z)``; ``z`` is ``None`` when all values are equal."""
     if not values:
         return {}
@@ -877,13 +877,13 @@ def peers(
     def metric_values(row: PeerRow) -> dict[str, Decimal | None]:
         per = row.staff if row.staff else None
         return {
-            "three_public_per_staff": _ratio(row.three_public, per)
+            "three_public_per_staff": ratio(row.three_public, per)
             if per and row.three_public is not None
             else None,
-            "running_costs_per_staff": _ratio(row.running_costs, per)
+            "running_costs_per_staff": ratio(row.running_costs, per)
             if per and row.running_costs is not None
             else None,
-            "project_share": _ratio(row.project, row.total)
+            "project_share": ratio(row.project, row.total)
             if row.project is not None and row.total
             else None,
         }
@@ -894,9 +894,9 @@ def peers(
         groups[key].append(row)
     for members in groups.values():
         values = {m.document_id: metric_values(m) for m in members}
-        for metric in _METRIC_LABELS:
+        for metric in METRIC_LABELS:
             present = {i: v[metric] for i, v in values.items() if v[metric] is not None}
-            stats = _robust_z(present) if len(present) >= min_peers else {}
+            stats = robust_z(present) if len(present) >= min_peers else {}
             for m in members:
                 val = values[m.document_id][metric]
                 med, mad, z = stats.get(m.document_id, (None, None, None))
@@ -905,23 +905,23 @@ def peers(
                 if flag:
                     assert val is not None and med is not None and z is not None
                     m.outlier = True
-                    zh, en = _METRIC_LABELS[metric]
+                    zh, en = METRIC_LABELS[metric]
                     times = f"{(val / med).quantize(Decimal('0.1'))} 倍" if med else "—"
                     times_en = f"{(val / med).quantize(Decimal('0.1'))}×" if med else "n/a"
                     direction = "高于" if z > 0 else "低于"
                     m.reasons_zh.append(
-                        f"{zh} {_fmt(val, metric)}{direction}同组中位数 {_fmt(med, metric)}"
+                        f"{zh} {format_metric(val, metric)}{direction}同组中位数 {format_metric(med, metric)}"
                         f"（{times}，稳健 z = {z}，阈值 {thr}，同组 {len(present)} 个部门）"
                     )
                     m.reasons_en.append(
-                        f"{en} {_fmt(val, metric)} is {'above' if z > 0 else 'below'} the peer "
-                        f"median {_fmt(med, metric)} ({times_en}, robust z = {z}, threshold {thr},"
+                        f"{en} {format_metric(val, metric)} is {'above' if z > 0 else 'below'} the peer "
+                        f"median {format_metric(med, metric)} ({times_en}, robust z = {z}, threshold {thr},"
                         f" {len(present)} peers)"
                     )
     return rows
 
 
-def _fmt(value: Decimal, metric: str) -> str:
+def format_metric(value: Decimal, metric: str) -> str:
     if metric == "project_share":
         return f"{(value * 100).quantize(Decimal('0.1'))}%"
     return f"{value.quantize(Decimal('0.0001'))} 万元"

@@ -19,7 +19,11 @@ _TOPICS = [
 
 def run(ctx: Context) -> None:
     doc = ctx.doc
-    narrative = "\n".join(s.text() + s.title for s in doc.explanation)
+    narrative = "\n".join(
+        sec.title + "\n" + "\n".join(p.text for p in sec.paragraphs)
+        for s in doc.explanation
+        for sec in s.walk()
+    )
     present = {t.type for t in doc.tables}
     for spec in ctx.layout.tables:
         if spec.type not in present:

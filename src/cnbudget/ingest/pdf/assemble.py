@@ -77,7 +77,8 @@ def _label(text: str) -> str:
 
 class PdfTableBuilder(TableBuilder):
     """TableBuilder plus the expenditure side's named rows of ``two_sided`` tables (决算 表1/表4:
-    结余分配, 年末结转和结余, 总计), taken from the spec's ``named_rows``."""
+    结余分配, 年末结转和结余, 总计), taken from the spec's ``expenditure_rows`` (older layout
+    files: ``named_rows``)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -85,7 +86,7 @@ class PdfTableBuilder(TableBuilder):
 
     def _exp_named(self, name: str) -> NamedRowSpec | None:
         label = normalize_label(name)
-        for s in self.spec.named_rows:
+        for s in self.spec.expenditure_named:
             if s.key not in self._exp_used and label in {normalize_label(n) for n in s.names}:
                 self._exp_used.add(s.key)
                 return s
@@ -95,7 +96,7 @@ class PdfTableBuilder(TableBuilder):
         cells = list(line.cells or [])
         n_in = 1 + len(self.spec.columns_for("income"))
         exp = cells[n_in:]
-        named = self._exp_named(exp[0]) if exp and exp[0] and self.spec.named_rows else None
+        named = self._exp_named(exp[0]) if exp and exp[0] and self.spec.expenditure_named else None
         if named is None:
             super()._two_sided(line)
             return
@@ -170,7 +171,7 @@ def _remap(frag: GridTable, base: GridTable) -> GridTable:
 
 def _spec_labels(spec: TableSpec) -> set[str]:
     names = [*spec.total_names, *spec.income_total_names, *spec.expenditure_total_names]
-    for r in (*spec.named_rows, *spec.income_rows):
+    for r in (*spec.named_rows, *spec.income_rows, *spec.expenditure_rows):
         names.extend(r.names)
     return {normalize_label(n) for n in names}
 
@@ -475,18 +476,24 @@ def _union(a: BBox, b: BBox) -> BBox:
 def _is_paired(frag: GridTable, n_header: int, spec: TableSpec) -> bool:
     if spec.mode != "economic" or len(spec.columns) != 2 or frag.ncols % 2:
         return False
+    if spec.paired_halves is not None:
+        return spec.paired_halves
     half = frag.ncols // 2
     paths = [normalize_label("".join(p)) for p in frag.header_paths(n_header)]
     return paths[:half] == paths[half:] and any(paths[:half])
 
 
 def _maybe_paired(frag: GridTable, spec: TableSpec) -> bool:
+    if spec.paired_halves is False:
+        return False
     return spec.mode == "economic" and len(spec.columns) == 2 and frag.ncols % 2 == 0
 
 
 def _is_transposed(frag: GridTable, spec: TableSpec) -> bool:
     if spec.mode != "named" or frag.ncols <= len(spec.columns) + 1:
         return False
+    if spec.columns_as_rows is not None:
+        return spec.columns_as_rows
     # No row has a label: every non-header row holds only amounts or blanks.
     return not any(c.text and not _numeric(c.text) for r in frag.rows[-1:] for c in r.cells)
 
@@ -499,9 +506,13 @@ def build_tables(
     *,
     year: int | None,
     unit_names: list[str],
+    default_unit: str | None = None,
 ) -> list[Table]:
     """The typed table(s) of one printed table (a sibling spec of the same number gets the rows
-    that belong to it, e.g. 机关运行经费 beside the 三公 items)."""
+    that belong to it, e.g. 机关运行经费 beside the 三公 items).
+
+    The amounts' unit is the one printed in the table's header; when the header prints none, the
+    spec's ``unit``, else ``default_unit`` (the layout's)."""
     spec = printed.spec
     shaper = _Shaper(printed, counter, issues, year)
     frags = [f for f in printed.fragments if f.rows]
@@ -544,8 +555,9 @@ def build_tables(
         )
         if printed.department:
             builder.set_department(printed.department)
-        if printed.unit:
-            builder.set_unit(printed.unit, 0)
+        unit = printed.unit or s.unit or default_unit
+        if unit:
+            builder.set_unit(unit, 0)
         builder.table.printed_header = [r.texts(base.ncols) for r in header_rows if not r.empty]
         builder.header_phase = False
         for ln in lines:

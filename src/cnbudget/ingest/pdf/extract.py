@@ -134,6 +134,7 @@ def _chars(page: pdfium.PdfPage, tf: _Transform) -> list[Char]:
     generated = pdfium_c.FPDFText_IsGenerated
     upright = tf.rotation == 0
     ox, oy = tf.left, tf.h + tf.bottom
+    page_w, page_h = tf.size
     for i in range(n):
         u = get_unicode(raw, i)
         if u in _SKIP or generated(raw, i) == 1:
@@ -156,6 +157,10 @@ def _chars(page: pdfium.PdfPage, tf: _Transform) -> list[Char]:
                 top, bottom = bottom, top
         else:
             x0, top, x1, bottom = tf.box(rect.left, rect.top, rect.right, rect.bottom)
+        if top < -0.5 or x0 < -0.5 or bottom > page_h + 0.5 or x1 > page_w + 0.5:
+            # Cut by the page edge or off the page: text a producer left outside the visible
+            # area (a copy of the previous page's lines above the top edge) — no ink to read.
+            continue
         if not text.isascii():
             text = normalize_cjk(text)
         out.append(Char(text, x0, top, x1, bottom))

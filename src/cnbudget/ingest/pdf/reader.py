@@ -7,8 +7,9 @@ tables continued on the next page (with or without a repeated header) → :mod:`
 (typed tables through ``TableBuilder``, amounts normalised to 万元 as exact ``Decimal`` from the
 unit printed in each table's header, provenance page + box on every amount).
 
-The narrative is read minimally (numbered headings and paragraphs); tables are the priority.
-Nothing raises on content: whatever is not understood becomes a :class:`ParseIssue`.
+The prose outside the tables goes to :mod:`cnbudget.ingest.pdf.narrative` (parts, numbered
+sections, paragraphs, glossary, budget units). Nothing raises on content: whatever is not
+understood becomes a :class:`ParseIssue`.
 """
 
 from __future__ import annotations
@@ -30,10 +31,9 @@ from cnbudget.ingest.pdf.grid import (
     ruled_tables,
     unruled_table,
 )
-from cnbudget.ingest.text.lines import Line
-from cnbudget.ingest.text.narrative import sections
+from cnbudget.ingest.pdf.narrative import build_narrative, units_from_grid
 from cnbudget.layouts import LayoutSpec, TableSpec, load_layout
-from cnbudget.model import Document, Metadata, ParseIssue, Region, Section
+from cnbudget.model import BudgetUnit, Document, Metadata, ParseIssue, Region
 
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年(?:度)?.*?(预算|决算)")
 _DEPT = re.compile(r"(?:编制部门|编制单位|预算主管部门|预算单位|主管部门)\s*[:：]\s*(.+)$")
@@ -41,6 +41,7 @@ _UNIT = re.compile(r"单位\s*[:：]\s*(万元|元|万)\s*$")
 _NOTE = re.compile(r"^(?:注|说明|备注)\s*[:：]")
 _PAGE_NO = re.compile(r"^[-—\s]*\d{1,3}[-—\s]*$|^第\s*\d+\s*页")
 _TOC_DOTS = re.compile(r"[…·.]{4,}")
+_TITLE_YEAR_PREFIX = re.compile(r"^(?:\d+\s*[.．、]\s*)?\d{4}\s*年(?:度)?")
 
 #: Which layout a title page points to (first match wins).
 _LAYOUT_HINTS = (
@@ -63,12 +64,38 @@ def _clean(text: str) -> str:
 
 
 def detect_layout(pages: list[PageContent]) -> str:
-    """Layout id from the words of the first pages (决算 → MOF; 上海 区级预算 → Shanghai)."""
+    """Layout id from the words of the first pages (决算 → MOF; 上海 区级预算 → Shanghai), else
+    the layout whose table titles the pages print most (a spreadsheet has no title page)."""
     head = "".join(c.text for p in pages[:2] for c in p.chars)
     for word, layout in _LAYOUT_HINTS:
         if word in head:
             return layout
-    return "budget-11"
+    return layout_by_titles(pages) or "budget-11"
+
+
+def layout_by_titles(pages: list[PageContent]) -> str | None:
+    """The layout whose tables' titles occur most among the pages' text lines (a main title
+    counts 2, an alias 1); ``None`` when no title of any layout is found."""
+    from cnbudget.layouts import available_layouts, normalize_label
+
+    texts = {
+        normalize_label(_TITLE_YEAR_PREFIX.sub("", _clean(ln.text)))
+        for p in pages
+        for ln in free_lines(p, [])
+        if len(_clean(ln.text)) <= 50
+    }
+    best: tuple[int, str] | None = None
+    for layout_id in available_layouts():
+        spec = load_layout(layout_id)
+        score = 0
+        for t in spec.tables:
+            if normalize_label(t.title) in texts:
+                score += 2
+            elif any(normalize_label(a) in texts for a in t.aliases):
+                score += 1
+        if score and (best is None or score > best[0]):
+            best = (score, layout_id)
+    return best[1] if best else None
 
 
 class _PdfReader:
@@ -80,6 +107,7 @@ class _PdfReader:
         self.counter = LineCounter()
         self.printed: list[PrintedTable] = []
         self.prose: list[TextLine] = []
+        self.units: list[BudgetUnit] = []
 
     def issue(self, code: str, zh: str, en: str, page: int | None = None, text: str | None = None):
         where_zh = f"第{page}页：" if page else ""
@@ -124,8 +152,10 @@ class _PdfReader:
                     continue  # a blank page (or one holding only an empty table frame)
                 self.issue(
                     "no-text-layer",
-                    "本页没有文字层（可能是扫描图像），无法读取",
-                    "page has no text layer (a scanned image?) and cannot be read",
+                    "本页没有文字层（可能是扫描图像），无法读取（需要安装 tesseract-ocr 与 "
+                    "tesseract-ocr-chi-sim 才能识别）",
+                    "page has no text layer (a scanned image?) and cannot be read (OCR needs "
+                    "tesseract-ocr and tesseract-ocr-chi-sim)",
                     page.number,
                 )
                 continue
@@ -171,7 +201,28 @@ class _PdfReader:
         t = _clean(ln.text)
         if len(t) > 50 or _TOC_DOTS.search(t) or _NOTE.match(t):
             return None
-        return self.layout.match_title(t)
+        return self.layout.match_title(t) or self._near_title(t)
+
+    def _near_title(self, text: str) -> TableSpec | None:
+        """A title with one or two characters misread (OCR: 收文 for 收支): the layout title it
+        is closest to, when the similarity is at least 0.88 and the lengths agree."""
+        if not text.endswith("表") or len(text) < 8:
+            return None
+        from difflib import SequenceMatcher
+
+        from cnbudget.layouts import normalize_label
+
+        t = normalize_label(_TITLE_YEAR_PREFIX.sub("", text))
+        best: tuple[float, TableSpec] | None = None
+        for spec in self.layout.tables:
+            for title in spec.all_titles:
+                a = normalize_label(title)
+                if abs(len(a) - len(t)) > 2:
+                    continue
+                r = SequenceMatcher(None, a, t).ratio()
+                if r >= 0.88 and (best is None or r > best[0]):
+                    best = (r, spec)
+        return best[1] if best else None
 
     # -- walk --------------------------------------------------------------------------------
     def walk(self) -> None:
@@ -183,6 +234,10 @@ class _PdfReader:
                 if cur is not None and (not cur.fragments or g.page <= last_page_of_cur + 1):
                     cur.fragments.append(g)
                     last_page_of_cur = g.page
+                    continue
+                units = units_from_grid(g)
+                if units is not None:
+                    self.units.extend(units)  # 部门决算单位构成: a list, not a budget table
                     continue
                 self.issue(
                     "table-unrecognised",
@@ -245,6 +300,7 @@ class _PdfReader:
                 self.issues,
                 year=self.doc.metadata.year,
                 unit_names=units,
+                default_unit=self.layout.unit,
             )
             for t in tables:
                 if t.type in seen:
@@ -268,21 +324,9 @@ class _PdfReader:
 
     # -- narrative ---------------------------------------------------------------------------
     def narrative(self) -> None:
-        """Headings and paragraphs of the prose (minimal: the tables are the priority)."""
-        lines: list[Line] = []
-        left = min((ln.bbox[0] for ln in self.prose), default=0.0)
-        for i, ln in enumerate(self.prose, 1):
-            t = ln.text.strip()
-            if _TOC_DOTS.search(t):
-                continue
-            height = max(ln.bbox[3] - ln.bbox[1], 1.0)
-            if ln.bbox[0] - left > 1.5 * height:  # an indented first line: a new paragraph
-                lines.append(Line(no=-i, raw="", text=""))
-            lines.append(Line(no=i, raw=ln.text, text=t))
-        secs, pre = sections(lines)
-        self.doc.explanation = secs
-        if pre:
-            self.doc.overview = [Section(title="", level=1, paragraphs=pre)]
+        """Parts, sections, paragraphs, glossary and budget units of the prose."""
+        widths = {p.number: p.width for p in self.pages}
+        build_narrative(self.doc, self.prose, widths, self.units)
 
     def run(self) -> Document:
         self.metadata()
@@ -304,6 +348,7 @@ def read_pdf(
     *,
     pages: list[int] | None = None,
     ignore_rulings: bool = False,
+    ocr: bool = True,
 ) -> Document:
     """Read a text-layer PDF disclosure. Never raises on content: see ``doc.issues``; a file
     PDFium cannot open at all (damaged, encrypted) raises :class:`ReadError`.
@@ -312,6 +357,8 @@ def read_pdf(
     (:func:`detect_layout`). ``pages`` limits reading to those 1-based pages (benchmarks).
     ``ignore_rulings`` reads as if no table border were drawn (the text-only path that PDFs
     without ruling lines take; tests run it on ruled files to compare both paths).
+    ``ocr``: pages without a text layer are recognised with Tesseract (:mod:`cnbudget.ingest.ocr`)
+    when it is installed; every amount read so carries ``ocr conf=NN`` in its source cell.
     """
     p = Path(path)
     try:
@@ -323,10 +370,30 @@ def read_pdf(
     if ignore_rulings:
         for page in content:
             page.rulings = []
-    spec = load_layout(layout or detect_layout(content))
-    doc = _PdfReader(content, spec, p.name).run()
+    words = {}
+    if ocr and any(not pg.has_text and pg.images for pg in content):
+        from cnbudget.ingest.ocr import ocr_pages
+
+        words = ocr_pages(p, content)
+    doc = run_pages(content, layout, p.name)
+    if words:
+        from cnbudget.ingest.ocr import mark_confidence
+
+        mark_confidence(doc, words)
     doc.source_sha256 = hashlib.sha256(p.read_bytes()).hexdigest()
     return doc
 
 
-__all__ = ["detect_layout", "read_pdf"]
+def run_pages(
+    pages: list[PageContent], layout: str | None, name: str | None, *, reader: str = "pdf"
+) -> Document:
+    """Read positioned characters and rulings (a PDF's, or a spreadsheet's laid out as pages)
+    with ``layout`` (detected from the pages when ``None``). ``reader`` names the input kind
+    for messages."""
+    spec = load_layout(layout or detect_layout(pages))
+    doc = _PdfReader(pages, spec, name).run()
+    doc.metadata.reader = reader  # type: ignore[assignment]
+    return doc
+
+
+__all__ = ["detect_layout", "layout_by_titles", "read_pdf", "run_pages"]

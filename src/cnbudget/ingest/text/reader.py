@@ -93,7 +93,7 @@ class _Reader:
     def __init__(self, text: str, name: str | None, layout: LayoutSpec) -> None:
         self.lines = tokenize(text)
         self.layout = layout
-        self.doc = Document(source_name=name, metadata=Metadata(layout=layout.id))
+        self.doc = Document(source_name=name, metadata=Metadata(layout=layout.id, reader="text"))
         self.issues: list[ParseIssue] = self.doc.issues
         self.parts: dict[str, list[Line]] = {
             k: [] for k in ("front", "toc", "part1", "part2", "part3", "part4")
