@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Command 1: install everything, then run the main job on the bundled example
-# (a fictional department written by cnbudget itself): write it, parse it, check it, export it.
+# Command 1: install everything, then run the main job on the bundled example — fictional
+# departments written by cnbudget itself: check one, export it, build the whole disclosure from
+# the fill-in workbook, import all of them into SQLite and serve the API and web pages.
+# Usage: bash scripts/demo.sh [OUTPUT_DIR] ; set CNBUDGET_DEMO_NO_SERVE=1 to stop before serving.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 out=${1:-demo-output}
-mkdir -p "$out"
-.venv/bin/cnbudget example -o "$out/example-budget.txt"
-.venv/bin/cnbudget show "$out/example-budget.txt"
-.venv/bin/cnbudget check "$out/example-budget.txt"
-.venv/bin/cnbudget parse "$out/example-budget.txt" -o "$out/example-budget.json"
-.venv/bin/cnbudget export "$out/example-budget.txt" --format csv -o "$out/example-budget.csv"
-.venv/bin/cnbudget export "$out/example-budget.txt" --format xlsx -o "$out/example-budget.xlsx"
-# Authoring: the fill-in workbook (pre-filled with the example) built into the whole disclosure.
-.venv/bin/cnbudget template -o "$out/填报模板.xlsx"
-.venv/bin/cnbudget build "$out/填报模板.xlsx" -o "$out/build"
+mkdir -p "$out/examples"
+cb=.venv/bin/cnbudget
+for year in 2023 2024; do
+  for seed in 0 1 2 3 4 5 6 7 8 9; do
+    "$cb" example --seed "$seed" --year "$year" -o "$out/examples/example-$year-$seed.txt" 2>/dev/null
+  done
+done
+ex="$out/examples/example-2024-0.txt"
+"$cb" show "$ex"
+"$cb" check "$ex"
+"$cb" export "$ex" --format xlsx -o "$out/example-longform.xlsx"
+"$cb" template -o "$out/填报模板.xlsx"
+"$cb" build "$out/填报模板.xlsx" -o "$out/build"
+"$cb" import "$out/examples" --db "$out/cnbudget.db"
 echo "输出 / output: $out/"
+if [ -n "${CNBUDGET_DEMO_NO_SERVE:-}" ]; then exit 0; fi
+echo "浏览 / open http://127.0.0.1:8000/  (API: /docs)"
+exec "$cb" serve --db "$out/cnbudget.db" --host 127.0.0.1 --port 8000

@@ -378,12 +378,13 @@ def build(input_path: str, out_dir: str, formats: str, regenerate: bool, english
         console.print(f"  {p}")
 
 
+# Command groups defined in their own modules register themselves on `cli`.
+from cnbudget.cli import analysis_commands, store_commands  # noqa: E402,F401
+
+
 def main() -> None:
     cli()
 
 
 if __name__ == "__main__":
     main()
-
-# Command groups defined in their own modules register themselves on `cli`.
-from cnbudget.cli import analysis_commands, store_commands  # noqa: E402,F401
