@@ -1,0 +1,460 @@
+"""Interface strings in Chinese (the default) and English, and how a request picks one.
+
+Why a plain dictionary rather than gettext: the interface has a few hundred short strings, two
+languages, and the Chinese text is the reference (the documents themselves are Chinese and are
+never translated). A missing English string falls back to the Chinese one, so the page never
+shows a key.
+
+The language comes from ``?lang=en|zh`` (which is then remembered in a cookie), else the
+``lang`` cookie, else Chinese. The ``Accept-Language`` header is deliberately ignored: the
+audience is Chinese finance offices and journalists, and a page that changes language by
+browser setting is hard to cite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+COOKIE = "lang"
+
+_ZH: dict[str, str] = {
+    "site_name": "部门预算公开查询",
+    "site_sub": "预决算公开数据的阅读、核对与比较",
+    "nav_home": "首页",
+    "nav_departments": "部门",
+    "nav_compare": "对比",
+    "nav_check": "核对文件",
+    "nav_peers": "同类比较",
+    "switch_lang": "English",
+    "footer": "数据来自各部门公开的预决算文件；核对结果由程序按规则自动给出，仅供参考。",
+    "footer_offline": "本站不加载任何外部资源。",
+    # home
+    "home_title": "查询部门预决算公开文件",
+    "home_sub": "按部门、地区、年度查找；阅读原表、查看自动核对结果、比较不同年度与不同部门。",
+    "search": "搜索",
+    "search_placeholder": "部门名称、地区或年度，如：工业和信息化局 2024",
+    "search_results": "搜索结果",
+    "no_results": "没有找到匹配的部门或文件。",
+    "stat_documents": "文件",
+    "stat_departments": "部门",
+    "stat_regions": "地区",
+    "stat_years": "年度",
+    "stat_findings": "待核问题",
+    "latest_imports": "最近导入",
+    "worst_findings": "突出问题",
+    "worst_findings_note": "当前版本文件中差额最大的错误。",
+    "no_documents": "数据库中还没有文件。可在“核对文件”页上传并保存。",
+    "no_findings": "未发现问题。",
+    "imported_at": "导入时间",
+    "all_departments": "全部部门",
+    # document
+    "department": "部门",
+    "alias": "又名",
+    "region": "地区",
+    "year": "年度",
+    "kind": "类别",
+    "kind_budget": "预算",
+    "kind_final": "决算",
+    "version": "版本",
+    "current": "现行版本",
+    "superseded": "已被更正版本取代",
+    "published": "公开日期",
+    "source_file": "原始文件",
+    "staff": "实有人数",
+    "downloads": "下载",
+    "dl_original": "原始文件",
+    "dl_json": "JSON",
+    "dl_csv": "CSV（长表）",
+    "dl_xlsx": "XLSX",
+    "dl_pdf": "PDF",
+    "part_overview": "部门概况",
+    "part_tables": "部门预算公开表",
+    "part_tables_final": "部门决算公开表",
+    "part_explanation": "情况说明",
+    "part_performance": "绩效目标表",
+    "part_glossary": "名词解释",
+    "charts": "图表",
+    "document": "文件",
+    "contents": "目录",
+    "prepared_by": "编制部门",
+    "unit": "单位",
+    "empty_table": "本表无数据。",
+    "findings": "核对结果",
+    "findings_count": "共 {n} 条",
+    "sev_error": "错误",
+    "sev_warning": "警告",
+    "sev_notice": "提示",
+    "expected": "应为",
+    "found": "实为",
+    "difference": "差额",
+    "line": "第 {n} 行",
+    "not_located": "无法定位到页面中的具体位置",
+    "show_location": "定位",
+    "compare_prev": "与上一年度对比",
+    "other_versions": "其他版本",
+    "department_page": "部门页面",
+    "print": "打印",
+    # charts
+    "chart_function": "支出功能分类（类 → 款 → 项）",
+    "chart_function_hint": "点击色块可逐级展开；占比较小的项目归入“其他”。",
+    "chart_treemap": "矩形树图",
+    "chart_sunburst": "旭日图",
+    "chart_income": "收入来源",
+    "chart_basic_project": "基本支出与项目支出",
+    "chart_economic": "基本支出经济分类",
+    "chart_three_public": "“三公”经费构成",
+    "chart_yoy": "与上年相比的变化",
+    "chart_yoy_doc": "根据本部门上一年度的文件（{year} 年）",
+    "chart_yoy_narrative": "根据情况说明中的上年数",
+    "chart_yoy_none": "没有上年数据。",
+    "chart_series": "历年支出",
+    "chart_no_data": "无数据",
+    "chart_all": "支出合计",
+    "others": "其他",
+    "basic": "基本支出",
+    "project": "项目支出",
+    "personnel": "人员经费",
+    "public": "公用经费",
+    "this_year": "本年",
+    "last_year": "上年",
+    "change": "增减",
+    "total": "合计",
+    "wan_yuan": "万元",
+    # compare
+    "compare_title": "文件对比",
+    "compare_pick": "选择两份文件",
+    "compare_a": "文件 A",
+    "compare_b": "文件 B",
+    "compare_go": "对比",
+    "compare_show_same": "显示未变动的数字",
+    "compare_only_changed": "只显示有变动的数字",
+    "compare_key_figures": "主要数字",
+    "compare_item": "项目",
+    "compare_column": "栏目",
+    "compare_rel": "变动率",
+    "compare_note": "情况说明",
+    "compare_changed": "变动 {n} 处",
+    "compare_added": "仅 B 有",
+    "compare_removed": "仅 A 有",
+    "compare_same_all": "两份文件的数字完全相同。",
+    "compare_explanations": "情况说明中的增减原因",
+    "compare_none": "请选择两份文件。",
+    "compare_hint": "可以比较同一部门的两个年度，也可以比较两个部门的同一年度；部门页面上有相邻年度的对比链接。",
+    "swap": "交换",
+    # check
+    "check_title": "核对文件",
+    "check_intro": "上传部门预算公开文件（文本、PDF），数秒内给出核对结果；确认无误后可保存到数据库（需要令牌）。",
+    "check_drop": "将文件拖到此处，或点击选择文件",
+    "check_button": "开始核对",
+    "check_limit": "文件大小上限 {mb} MB。",
+    "check_result": "核对结果",
+    "check_clean": "未发现问题。",
+    "check_store": "保存到数据库",
+    "check_store_intro": "保存需要管理令牌。",
+    "token": "令牌",
+    "check_stored": "已保存。",
+    "check_failed": "无法读取该文件",
+    "check_too_large": "文件过大：上限 {mb} MB。",
+    "check_no_file": "请选择一个文件。",
+    "check_expired": "待保存的文件已过期，请重新上传。",
+    "check_bad_token": "令牌不正确。",
+    "check_no_token": "服务器未配置令牌，网页上不能保存文件。",
+    "check_store_failed": "保存失败",
+    "checking": "正在核对……",
+    "check_what": "核对内容",
+    "verdict_errors": "发现 {n} 个错误，请逐条核实。",
+    "verdict_warnings": "未发现错误，有 {n} 条警告。",
+    "check_rules": "{n} 条规则",
+    "fam_arithmetic": "表内运算",
+    "famd_arithmetic": "合计等于各项之和，类、款、项逐级相加，单位小计与总计一致。",
+    "fam_cross": "表间关系",
+    "famd_cross": "收支总表、收入表、支出表、财政拨款表、“三公”经费表之间的对应数字一致。",
+    "fam_narrative": "情况说明",
+    "famd_narrative": "说明中的金额、占比、增减额和增减率与表中数字及其自身一致。",
+    "fam_catalog": "科目编码",
+    "famd_catalog": "功能分类和经济分类科目编码及名称符合当年政府收支分类科目。",
+    "fam_completeness": "完整性",
+    "famd_completeness": "十一张表、各部分说明、名词解释齐全，空表有说明。",
+    "fam_final": "决算",
+    "famd_final": "决算文件特有的收支平衡和年初结转关系。",
+    # peers
+    "peers_title": "同类部门比较",
+    "peers_intro": "同一年度、同一类别的部门之间比较人均“三公”经费、人均机关运行经费和项目支出占比；稳健 z 值绝对值超过 {thr} 的标为异常。",
+    "peers_all_regions": "全部地区",
+    "peers_filter": "筛选",
+    "three_public": "“三公”经费",
+    "running_costs": "机关运行经费",
+    "per_staff": "人均",
+    "project_share": "项目支出占比",
+    "outlier": "异常",
+    "peers_none": "所选范围内没有文件。",
+    "peers_median": "中位数",
+    "peers_outliers": "异常 {n} 个",
+    "peers_why": "说明",
+    # departments
+    "departments_title": "部门",
+    "documents": "文件",
+    "names": "名称",
+    "series_note": "历年（现行版本）支出总计、基本支出、项目支出。",
+    # errors and access
+    "not_found": "找不到该页面",
+    "not_found_doc": "没有编号为 {id} 的文件。",
+    "not_found_dept": "没有编号为 {id} 的部门。",
+    "back_home": "返回首页",
+    "login_title": "需要令牌",
+    "login_intro": "本站的数据仅对持有令牌的用户开放。",
+    "login": "进入",
+    "error": "出错了",
+}
+
+_EN: dict[str, str] = {
+    "site_name": "Department Budget Disclosures",
+    "site_sub": "Read, check and compare published budgets and final accounts",
+    "nav_home": "Home",
+    "nav_departments": "Departments",
+    "nav_compare": "Compare",
+    "nav_check": "Check a file",
+    "nav_peers": "Peers",
+    "switch_lang": "中文",
+    "footer": "Data from the budget disclosures published by each department; check results are "
+    "produced automatically by rule and are for reference only.",
+    "footer_offline": "This site loads nothing from outside.",
+    "home_title": "Find a department's budget disclosure",
+    "home_sub": "Search by department, region or year; read the published tables, see the automatic "
+    "check results, compare years and departments.",
+    "search": "Search",
+    "search_placeholder": "Department, region or year, e.g. 工业和信息化局 2024",
+    "search_results": "Search results",
+    "no_results": "No department or document matches.",
+    "stat_documents": "Documents",
+    "stat_departments": "Departments",
+    "stat_regions": "Regions",
+    "stat_years": "Years",
+    "stat_findings": "Open errors",
+    "latest_imports": "Latest imports",
+    "worst_findings": "Largest errors",
+    "worst_findings_note": "Errors with the largest differences in current documents.",
+    "no_documents": "No documents yet. Upload and store one on the “Check a file” page.",
+    "no_findings": "No findings.",
+    "imported_at": "Imported",
+    "all_departments": "All departments",
+    "department": "Department",
+    "alias": "Also known as",
+    "region": "Region",
+    "year": "Year",
+    "kind": "Kind",
+    "kind_budget": "Budget",
+    "kind_final": "Final accounts",
+    "version": "Version",
+    "current": "Current",
+    "superseded": "Superseded by a corrected version",
+    "published": "Published",
+    "source_file": "Source file",
+    "staff": "Staff",
+    "downloads": "Download",
+    "dl_original": "Original",
+    "dl_json": "JSON",
+    "dl_csv": "CSV (long form)",
+    "dl_xlsx": "XLSX",
+    "dl_pdf": "PDF",
+    "part_overview": "Overview",
+    "part_tables": "Budget tables",
+    "part_tables_final": "Final-account tables",
+    "part_explanation": "Explanation",
+    "part_performance": "Performance targets",
+    "part_glossary": "Glossary",
+    "charts": "Charts",
+    "document": "Document",
+    "contents": "Contents",
+    "prepared_by": "Prepared by",
+    "unit": "Unit",
+    "empty_table": "This table is empty.",
+    "findings": "Findings",
+    "findings_count": "{n} in all",
+    "sev_error": "Error",
+    "sev_warning": "Warning",
+    "sev_notice": "Notice",
+    "expected": "expected",
+    "found": "found",
+    "difference": "difference",
+    "line": "line {n}",
+    "not_located": "cannot be located on this page",
+    "show_location": "Show",
+    "compare_prev": "Compare with the previous year",
+    "other_versions": "Other versions",
+    "department_page": "Department page",
+    "print": "Print",
+    "chart_function": "Expenditure by function (class → category → item)",
+    "chart_function_hint": "Click a block to drill down; small items are grouped as “others”.",
+    "chart_treemap": "Treemap",
+    "chart_sunburst": "Sunburst",
+    "chart_income": "Income by source",
+    "chart_basic_project": "Basic vs project expenditure",
+    "chart_economic": "Basic expenditure by economic class",
+    "chart_three_public": "“Three public” expenses",
+    "chart_yoy": "Changes on the previous year",
+    "chart_yoy_doc": "From this department's previous document ({year})",
+    "chart_yoy_narrative": "From the prior-year figures stated in the explanation",
+    "chart_yoy_none": "No prior-year figures.",
+    "chart_series": "Expenditure by year",
+    "chart_no_data": "No data",
+    "chart_all": "All expenditure",
+    "others": "Others",
+    "basic": "Basic",
+    "project": "Project",
+    "personnel": "Personnel",
+    "public": "Public (running)",
+    "this_year": "This year",
+    "last_year": "Last year",
+    "change": "Change",
+    "total": "Total",
+    "wan_yuan": "10k yuan",
+    "compare_title": "Compare documents",
+    "compare_pick": "Choose two documents",
+    "compare_a": "Document A",
+    "compare_b": "Document B",
+    "compare_go": "Compare",
+    "compare_show_same": "Show unchanged figures",
+    "compare_only_changed": "Show changes only",
+    "compare_key_figures": "Key figures",
+    "compare_item": "Item",
+    "compare_column": "Column",
+    "compare_rel": "Change %",
+    "compare_note": "Explanation",
+    "compare_changed": "{n} changes",
+    "compare_added": "only in B",
+    "compare_removed": "only in A",
+    "compare_same_all": "All figures of the two documents are equal.",
+    "compare_explanations": "Reasons for changes stated in the explanation",
+    "compare_none": "Choose two documents.",
+    "compare_hint": "Compare two years of one department, or two departments in one year; "
+    "each department's page links its consecutive years.",
+    "swap": "Swap",
+    "check_title": "Check a file",
+    "check_intro": "Upload a department budget disclosure (text or PDF) and see the findings in "
+    "seconds; then store it in the database if you wish (needs the token).",
+    "check_drop": "Drop a file here, or click to choose one",
+    "check_button": "Check",
+    "check_limit": "Files up to {mb} MB.",
+    "check_result": "Findings",
+    "check_clean": "No findings.",
+    "check_store": "Store in the database",
+    "check_store_intro": "Storing needs the administration token.",
+    "token": "Token",
+    "check_stored": "Stored.",
+    "check_failed": "The file cannot be read",
+    "check_too_large": "File too large: the limit is {mb} MB.",
+    "check_no_file": "Choose a file.",
+    "check_expired": "The file waiting to be stored has expired; upload it again.",
+    "check_bad_token": "Wrong token.",
+    "check_no_token": "The server has no token configured, so files cannot be stored from the web.",
+    "check_store_failed": "Storing failed",
+    "checking": "Checking…",
+    "check_what": "What is checked",
+    "verdict_errors": "{n} errors found; please review each one.",
+    "verdict_warnings": "No errors; {n} warnings.",
+    "check_rules": "{n} rules",
+    "fam_arithmetic": "Arithmetic",
+    "famd_arithmetic": "Totals equal their parts; classes, categories and items add up; unit "
+    "subtotals agree with totals.",
+    "fam_cross": "Across tables",
+    "famd_cross": "The same figure agrees wherever the overview, income, expenditure, fiscal and "
+    "“three public” tables print it.",
+    "fam_narrative": "Explanation",
+    "famd_narrative": "Amounts, shares, changes and rates in the explanation agree with the tables "
+    "and with themselves.",
+    "fam_catalog": "Classification codes",
+    "famd_catalog": "Function and economic codes and names exist in that year's classification.",
+    "fam_completeness": "Completeness",
+    "famd_completeness": "All eleven tables, the explanation's sections and the glossary are "
+    "present; empty tables are explained.",
+    "fam_final": "Final accounts",
+    "famd_final": "Balances and carry-overs specific to final accounts.",
+    "peers_title": "Peer comparison",
+    "peers_intro": "Departments of the same year and kind compared on “three public” expenses and "
+    "running costs per staff member and on the project share; |robust z| above {thr} is "
+    "flagged.",
+    "peers_all_regions": "All regions",
+    "peers_filter": "Filter",
+    "three_public": "Three public",
+    "running_costs": "Running costs",
+    "per_staff": "per staff",
+    "project_share": "Project share",
+    "outlier": "Outlier",
+    "peers_none": "No documents in this selection.",
+    "peers_median": "median",
+    "peers_outliers": "{n} outliers",
+    "peers_why": "Why",
+    "departments_title": "Departments",
+    "documents": "Documents",
+    "names": "Names",
+    "series_note": "Total, basic and project expenditure by year (current versions).",
+    "not_found": "Page not found",
+    "not_found_doc": "There is no document {id}.",
+    "not_found_dept": "There is no department {id}.",
+    "back_home": "Back to the home page",
+    "login_title": "Token required",
+    "login_intro": "The data on this site is open to token holders only.",
+    "login": "Enter",
+    "error": "Error",
+}
+
+MESSAGES: Mapping[Lang, Mapping[str, str]] = {"zh": _ZH, "en": _EN}
+
+#: English titles of the layout's table types; the printed (Chinese) title is always shown too.
+TABLE_TITLES_EN: Mapping[str, str] = {
+    "summary": "Income and expenditure overview",
+    "income_summary": "Income overview",
+    "expenditure_summary": "Expenditure overview",
+    "fiscal_summary": "Fiscal appropriations overview",
+    "general_expenditure": "General public budget expenditure",
+    "general_basic": "General public budget basic expenditure",
+    "general_project": "General public budget project expenditure",
+    "fund_expenditure": "Government fund budget expenditure",
+    "soe_expenditure": "State capital operation budget expenditure",
+    "three_public": "“Three public” expenses",
+    "carryover": "Carry-over from the previous year",
+}
+
+
+def pick_lang(query: str | None, cookie: str | None) -> Lang:
+    """The language of a request: ``?lang=`` first, then the cookie, else Chinese."""
+    for v in (query, cookie):
+        if v in LANGS:
+            return v  # type: ignore[return-value]
+    return "zh"
+
+
+class Translator:
+    """``t("key", n=3)`` → the string in the request's language, formatted.
+
+    Unknown keys return the key itself, so a typo shows on the page (and in tests) instead of
+    raising in the middle of a render.
+    """
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self._own = MESSAGES[lang]
+
+    def __call__(self, key: str, **kw: object) -> str:
+        s = self._own.get(key) or _ZH.get(key) or key
+        return s.format(**kw) if kw else s
+
+    def severity(self, sev: str) -> str:
+        return self(f"sev_{sev}")
+
+    def kind(self, kind: str) -> str:
+        return self(f"kind_{kind}") if kind in ("budget", "final") else kind
+
+    def year_kind(self, year: int | None, kind: str) -> str:
+        """``2024年预算`` / ``2024 budget``."""
+        if self.lang == "zh":
+            return f"{year}年{self.kind(kind)}" if year else self.kind(kind)
+        return f"{year} {self.kind(kind).lower()}" if year else self.kind(kind)
+
+    @property
+    def colon(self) -> str:
+        return "：" if self.lang == "zh" else ": "

@@ -1,0 +1,804 @@
+"""The page handlers: one function per page, data from the store, HTML from Jinja2.
+
+Why synchronous handlers (``def``): every page reads the database through SQLAlchemy's blocking
+API; FastAPI runs such handlers in its thread pool, so a slow query never stalls the event
+loop. Only the upload handler is ``async`` (it must await the multipart body) and hands its
+parsing and checking to the thread pool itself.
+
+Security, in one place:
+
+* Jinja2 autoescape is on for every template and no document text is ever marked safe, so a
+  department called ``<script>…`` is shown, not run; chart data goes through ``tojson``, which
+  escapes ``<``, ``>``, ``&`` and quotes inside ``<script type="application/json">``.
+* Every page is sent with a Content-Security-Policy that allows scripts from this site only
+  (no inline scripts, no outside hosts: the pages work offline).
+* Uploads are bounded (``max_upload_bytes``), kept under a random-free content address (their
+  SHA-256) and parsed from a private temporary folder; storing one needs the token, given in
+  the form or an ``X-Token`` / ``Authorization: Bearer`` header, compared in constant time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gc
+import hashlib
+import hmac
+import io
+import itertools
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from cnbudget.model import Document
+from cnbudget.money import format_amount
+from cnbudget.store import (
+    compare_documents,
+    department_series,
+    findings,
+    import_paths,
+    list_departments,
+    list_documents,
+    load_document,
+    make_engine,
+    peers,
+    raw_file,
+    upgrade,
+)
+from cnbudget.web import TEMPLATE_DIR, WebSettings, data
+from cnbudget.web.charts import document_charts, series_chart
+from cnbudget.web.compare import build_compare, key_figures, reasons
+from cnbudget.web.docview import build_view
+from cnbudget.web.i18n import COOKIE, LANGS, TABLE_TITLES_EN, Lang, Translator, pick_lang
+
+__all__ = ["Site", "create_router"]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+TOKEN_COOKIE = "cnbudget_token"
+#: Uploads waiting for "store it" are dropped after this many seconds.
+PENDING_TTL = 6 * 3600
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+# -- formatting filters -----------------------------------------------------------------------
+def _amount(v: Decimal | float | int | None) -> str:
+    if v is None:
+        return ""
+    return format_amount(Decimal(v).quantize(Decimal("0.01")))
+
+
+def _signed(v: Decimal | None) -> str:
+    if v is None:
+        return ""
+    s = _amount(v)
+    return f"+{s}" if v > 0 else s
+
+
+def _pct(v: Decimal | None, signed: bool = False) -> str:
+    if v is None:
+        return ""
+    p = (Decimal(v) * 100).quantize(Decimal("0.01"))
+    return f"{'+' if signed and p > 0 else ''}{p}%"
+
+
+def _when(t: dt.datetime | dt.date | None) -> str:
+    if t is None:
+        return ""
+    if isinstance(t, dt.datetime):
+        return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return t.isoformat()
+
+
+def _ratio(v: Decimal | None, digits: str = "0.01") -> str:
+    if v is None:
+        return ""
+    return format(Decimal(v).quantize(Decimal(digits)), ",f")
+
+
+def _short(text: str | None, n: int = 40) -> str:
+    """At most ``n`` characters (a hostile 2,000-character name must not fill a title bar)."""
+    text = text or ""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def make_env() -> Environment:
+    """The Jinja2 environment: autoescape for every template, whatever its name."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        amount=_amount, signed=_signed, pct=_pct, when=_when, ratio=_ratio, short=_short
+    )
+    return env
+
+
+# -- garbage collection -----------------------------------------------------------------------
+_frozen = False
+
+
+def freeze_gc_once() -> None:
+    """Move every object alive after the first page render out of the cyclic collector.
+
+    Why: a page builds tens of thousands of short-lived containers (the document model, its
+    view, the rendered cells), which push Python into a full (generation 2) collection every
+    few requests. A full collection walks every tracked object of the process — the ~130,000
+    that FastAPI, SQLAlchemy, pydantic and the templates leave behind at start-up — and takes
+    70–100 ms on the test machine, which put the 95th percentile of the document page at
+    ~100 ms and single requests above 300 ms. ``gc.freeze()`` (after a ``gc.collect()``, so no
+    garbage is kept) exempts those start-up objects from every later collection; full
+    collections then cost a few milliseconds. Done once per process, after the first render,
+    when modules, templates and the engine are all loaded; ``WebSettings.freeze_gc=False``
+    turns it off.
+    """
+    global _frozen
+    if _frozen:
+        return
+    _frozen = True
+    gc.collect()
+    gc.freeze()
+
+
+# -- the site ---------------------------------------------------------------------------------
+class Site:
+    """Per-app state: settings, one engine (created on first use), templates, uploads."""
+
+    def __init__(self, settings: WebSettings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.env = make_env()
+        self._engine: Engine | None = engine
+        self._lock = threading.Lock()
+        self.pending_dir = (
+            Path(settings.upload_dir)
+            if settings.upload_dir
+            else Path(tempfile.gettempdir()) / f"cnbudget-web-{os.getuid()}" / "pending"
+        )
+        self._fragments: dict[tuple[Any, ...], Markup] = {}
+
+    def document_options(self, lang: Lang) -> Markup:
+        """The ``<option>`` list of every current document for the compare pickers.
+
+        With a thousand documents this list is most of the compare page's cost, and it only
+        changes when a document is imported, so it is rendered once per data version and
+        language. It is the output of an autoescaping template (never raw document text), so
+        it is inserted as it is.
+        """
+        ver = data.version(self.engine)
+        key = ("options", lang, ver)
+        hit = self._fragments.get(key)
+        if hit is None:
+            html = self.env.get_template("_options.html").render(
+                choices=data.current_documents(self.engine), t=Translator(lang)
+            )
+            hit = Markup(html)
+            with self._lock:
+                self._fragments = {k: v for k, v in self._fragments.items() if k[2] == ver}
+                self._fragments[key] = hit
+        return hit
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine; the schema is brought to head once (a new database works)."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    engine = make_engine(self.settings.db_url)
+                    upgrade(engine)
+                    self._engine = engine
+        return self._engine
+
+    # rendering
+    def lang(self, request: Request) -> Lang:
+        return pick_lang(request.query_params.get("lang"), request.cookies.get(COOKIE))
+
+    def render(self, request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        lang = self.lang(request)
+        t = Translator(lang)
+        other: Lang = "en" if lang == "zh" else "zh"
+        q = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        switch = request.url.path + "?" + urlencode([*q, ("lang", other)])
+        html = self.env.get_template(name).render(
+            t=t,
+            lang=lang,
+            html_lang="zh-CN" if lang == "zh" else "en",
+            switch_url=switch,
+            path=request.url.path,
+            **ctx,
+        )
+        resp = HTMLResponse(html, status_code=status, headers=HEADERS)
+        if request.query_params.get("lang") in LANGS:
+            resp.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        if self.settings.freeze_gc:
+            freeze_gc_once()
+        return resp
+
+    def not_found(self, request: Request, message: str) -> HTMLResponse:
+        return self.render(
+            request, "error.html", status=404, title_key="not_found", message=message
+        )
+
+    # access
+    def _supplied_token(self, request: Request, form_token: str | None = None) -> str | None:
+        if form_token:
+            return form_token
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip()
+        return request.headers.get("x-token")
+
+    def token_ok(self, supplied: str | None) -> bool:
+        token = self.settings.token
+        if not token or not supplied:
+            return False
+        return hmac.compare_digest(supplied.encode(), token.encode())
+
+    def may_read(self, request: Request) -> bool:
+        if self.settings.public_reads or not self.settings.token:
+            return True
+        supplied = self._supplied_token(request) or request.cookies.get(TOKEN_COOKIE)
+        return self.token_ok(supplied)
+
+    # uploads waiting for "store it"
+    def _sweep(self) -> None:
+        if not self.pending_dir.is_dir():
+            return
+        now = time.time()
+        for d in self.pending_dir.iterdir():
+            try:
+                if now - d.stat().st_mtime > PENDING_TTL:
+                    shutil.rmtree(d, ignore_errors=True)
+            except OSError:
+                pass
+
+    def pending_path(self, sha: str) -> Path | None:
+        if not _SHA.match(sha):
+            return None
+        d = self.pending_dir / sha
+        files = [p for p in d.iterdir() if p.is_file()] if d.is_dir() else []
+        return files[0] if files else None
+
+
+def _safe_name(name: str | None) -> str:
+    """An uploaded file's name reduced to a harmless base name (kept as the source name)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip(" .")
+    base = re.sub(r"[/:*?\"<>|]", "_", base)[:120]
+    return base or "upload.txt"
+
+
+def _content_disposition(filename: str) -> str:
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@dataclass
+class _Upload:
+    sha256: str
+    name: str
+    size: int
+
+
+# -- router -----------------------------------------------------------------------------------
+def create_router(site: Site) -> APIRouter:
+    """All page routes, bound to ``site``."""
+    router = APIRouter(include_in_schema=False)
+
+    def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
+        """Reads need the token when the site is not public: show the token form instead."""
+
+        @functools.wraps(fn)  # FastAPI reads the wrapped function's parameters
+        def wrapper(request: Request, *args: Any, **kw: Any) -> Response:
+            if not site.may_read(request):
+                return site.render(request, "login.html", status=401, next=request.url.path)
+            return fn(request, *args, **kw)
+
+        return wrapper
+
+    # -- home --
+    @router.get("/", response_class=HTMLResponse)
+    @guarded
+    def home(request: Request, q: str = "") -> Response:
+        """Counts, search, latest imports and the largest errors."""
+        eng = site.engine
+        q = q.strip()[:200]
+        results = data.search_documents(eng, q) if q else None
+        return site.render(
+            request,
+            "home.html",
+            nav="home",
+            q=q,
+            results=results,
+            stats=data.overview(eng),
+            latest=data.latest_documents(eng, 10),
+            worst=data.worst_findings(eng, 10),
+            regions=data.region_names(eng)[:40],
+        )
+
+    @router.post("/login", response_class=HTMLResponse)
+    async def login(request: Request) -> Response:
+        """Exchange the token for a cookie (only needed when reads are not public)."""
+        form = await request.form(max_files=0, max_fields=5)
+        token = str(form.get("token") or "")
+        nxt = str(form.get("next") or "/")
+        if not nxt.startswith("/") or nxt.startswith("//"):
+            nxt = "/"
+        if not site.token_ok(token):
+            return site.render(request, "login.html", status=401, next=nxt, bad=True)
+        resp = RedirectResponse(nxt, status_code=303)
+        resp.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", path="/")
+        return resp
+
+    # -- departments --
+    @router.get("/departments", response_class=HTMLResponse)
+    @guarded
+    def departments(request: Request, q: str = "") -> Response:
+        """Every department with its names, region and number of documents."""
+        q = q.strip()[:200]
+        rows = [d for d in list_departments(site.engine) if d.documents]
+        if q:
+            rows = [d for d in rows if q in d.region or any(q in n for n in (d.name, *d.aliases))]
+        rows.sort(key=lambda d: (d.region, d.name))
+        return site.render(request, "departments.html", nav="departments", q=q, rows=rows)
+
+    @router.get("/departments/{dept_id}", response_class=HTMLResponse)
+    @guarded
+    def department(request: Request, dept_id: int) -> Response:
+        """A department: its names, every stored document and its series by year."""
+        eng = site.engine
+        t = Translator(site.lang(request))
+        docs = list_documents(eng, department=dept_id)
+        if not docs:
+            return site.not_found(request, t("not_found_dept", id=dept_id))
+        info = next((d for d in list_departments(eng) if d.id == dept_id), None)
+        counts = data.check_counts(eng, [d.id for d in docs])
+        series = department_series(eng, dept_id)
+        current = sorted((d for d in docs if d.is_current), key=lambda d: (d.kind, d.year))
+        pairs = [
+            (a, b)
+            for a, b in itertools.pairwise(current)
+            if a.kind == b.kind and b.year == a.year + 1
+        ]
+        return site.render(
+            request,
+            "department.html",
+            nav="departments",
+            info=info,
+            docs=sorted(docs, key=lambda d: (-d.year, d.kind, -d.version)),
+            latest=max(docs, key=lambda d: (d.year, d.version)),
+            counts=counts,
+            chart=series_chart(series, t),
+            pairs=pairs[::-1],
+        )
+
+    # -- documents --
+    def _doc_context(doc_id: int) -> tuple[Any, list[Any]] | None:
+        refs = data.documents_of(site.engine, [doc_id])
+        if doc_id not in refs:
+            return None
+        ref = refs[doc_id]
+        siblings = list_documents(site.engine, department=ref.department_id)
+        return ref, siblings
+
+    @router.get("/documents/{doc_id}", response_class=HTMLResponse)
+    @guarded
+    def document(request: Request, doc_id: int) -> Response:
+        """The disclosure laid out like the published one, with its findings panel."""
+        eng = site.engine
+        lang = site.lang(request)
+        t = Translator(lang)
+        ctx = _doc_context(doc_id)
+        if ctx is None:
+            return site.not_found(request, t("not_found_doc", id=doc_id))
+        ref, siblings = ctx
+        doc = load_document(eng, doc_id)
+        info = next(d for d in siblings if d.id == doc_id)
+        view = build_view(doc, findings(eng, doc_id), en=lang == "en", line_label=t("line"))
+        previous = _previous(siblings, info)
+        return site.render(
+            request,
+            "document.html",
+            nav="document",
+            ref=ref,
+            info=info,
+            doc=doc,
+            view=view,
+            versions=[
+                d
+                for d in siblings
+                if d.year == info.year and d.kind == info.kind and d.id != doc_id
+            ],
+            previous=previous,
+            downloads=["original", "json", "csv", "xlsx", "pdf"],
+            checked=None,
+        )
+
+    @router.get("/documents/{doc_id}/charts", response_class=HTMLResponse)
+    @guarded
+    def document_charts_page(request: Request, doc_id: int) -> Response:
+        """The document's charts (ECharts): 类→款→项, income, 基本/项目, 经济分类, 三公, YoY."""
+        eng = site.engine
+        t = Translator(site.lang(request))
+        ctx = _doc_context(doc_id)
+        if ctx is None:
+            return site.not_found(request, t("not_found_doc", id=doc_id))
+        ref, siblings = ctx
+        info = next(d for d in siblings if d.id == doc_id)
+        doc = load_document(eng, doc_id)
+        prev = _previous(siblings, info)
+        prev_doc = load_document(eng, prev.id) if prev is not None else None
+        charts = document_charts(doc, t, prev_doc)
+        return site.render(
+            request, "charts.html", nav="document", ref=ref, info=info, charts=charts
+        )
+
+    @router.get("/documents/{doc_id}/download/{fmt}")
+    @guarded
+    def download(request: Request, doc_id: int, fmt: str) -> Response:
+        """The original file, or the document as JSON, long-form CSV, XLSX or PDF."""
+        eng = site.engine
+        t = Translator(site.lang(request))
+        refs = data.documents_of(eng, [doc_id])
+        if doc_id not in refs or fmt not in ("original", "json", "csv", "xlsx", "pdf"):
+            return site.not_found(request, t("not_found_doc", id=doc_id))
+        stem = f"cnbudget-{doc_id}-{refs[doc_id].year}"
+        if fmt == "original":
+            info = next(
+                d
+                for d in list_documents(eng, department=refs[doc_id].department_id)
+                if d.id == doc_id
+            )
+            name = _safe_name(info.source_name or f"{stem}.txt")
+            body, media = raw_file(eng, doc_id), "application/octet-stream"
+        else:
+            doc = load_document(eng, doc_id)
+            name = f"{stem}.{fmt}"
+            body, media = _export(doc, fmt)
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": _content_disposition(name), **HEADERS},
+        )
+
+    # -- compare --
+    @router.get("/compare", response_class=HTMLResponse)
+    @guarded
+    def compare(
+        request: Request, a: int | None = None, b: int | None = None, all: int = 0
+    ) -> Response:
+        """Two documents side by side, differences highlighted, with the stated reasons."""
+        eng = site.engine
+        t = Translator(site.lang(request))
+        refs = data.documents_of(eng, [x for x in (a, b) if x is not None])
+        ctx: dict[str, Any] = dict(
+            nav="compare",
+            options=site.document_options(t.lang),
+            picked={"a": refs.get(a) if a else None, "b": refs.get(b) if b else None},
+            a=a,
+            b=b,
+            show_all=bool(all),
+        )
+        if a is None or b is None:
+            return site.render(request, "compare.html", result=None, **ctx)
+        for x in (a, b):
+            if x not in refs:
+                return site.not_found(request, t("not_found_doc", id=x))
+        doc_a, doc_b = load_document(eng, a), load_document(eng, b)
+        diffs = compare_documents(eng, a, b)
+        titles = {tb.type: tb.title for tb in (*doc_b.tables, *doc_a.tables)}
+        if t.lang == "en":
+            titles = {
+                k: f"{v} · {TABLE_TITLES_EN.get(k, '')}".rstrip(" ·") for k, v in titles.items()
+            }
+        reasons_a, reasons_b = reasons(doc_a), reasons(doc_b)
+        tables = build_compare(diffs, reasons_a, reasons_b, titles)
+        return site.render(
+            request,
+            "compare.html",
+            result=dict(
+                ref_a=refs[a],
+                ref_b=refs[b],
+                keys=key_figures(doc_a, doc_b, t),
+                tables=tables,
+                changes=sum(tb.changes for tb in tables),
+                reasons_a=reasons_a,
+                reasons_b=reasons_b,
+            ),
+            **ctx,
+        )
+
+    # -- check a file --
+    @router.get("/check", response_class=HTMLResponse)
+    @guarded
+    def check_form(request: Request) -> Response:
+        """The upload form (drag and drop)."""
+        return site.render(request, "check.html", nav="check", **_check_ctx(site))
+
+    @router.post("/check", response_class=HTMLResponse)
+    async def check_upload(request: Request) -> Response:
+        """Read and check an uploaded file; show the findings and offer to store it."""
+        if not site.may_read(request):
+            return site.render(request, "login.html", status=401, next="/check")
+        t = Translator(site.lang(request))
+        limit = site.settings.max_upload_bytes
+        mb = round(limit / 1024 / 1024, 1)
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > limit + 64 * 1024:
+            return site.render(
+                request,
+                "check.html",
+                status=413,
+                nav="check",
+                error=t("check_too_large", mb=mb),
+                **_check_ctx(site),
+            )
+        form = await request.form(max_files=1, max_fields=5)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return site.render(
+                request,
+                "check.html",
+                status=400,
+                nav="check",
+                error=t("check_no_file"),
+                **_check_ctx(site),
+            )
+        try:
+            saved = await _save_upload(site, upload, limit)
+        finally:
+            await upload.close()
+        if saved is None:
+            return site.render(
+                request,
+                "check.html",
+                status=413,
+                nav="check",
+                error=t("check_too_large", mb=mb),
+                **_check_ctx(site),
+            )
+        path = site.pending_path(saved.sha256)
+        assert path is not None
+        result = await run_in_threadpool(_read_and_check, path)
+        if isinstance(result, tuple) and isinstance(result[0], str):
+            return site.render(
+                request,
+                "check.html",
+                status=422,
+                nav="check",
+                error=f"{t('check_failed')}：{result[0] if t.lang == 'zh' else result[1]}",
+                **_check_ctx(site),
+            )
+        doc, flat = result
+        view = await run_in_threadpool(
+            build_view, doc, flat, en=t.lang == "en", line_label=t("line")
+        )
+        return site.render(
+            request,
+            "check.html",
+            nav="check",
+            upload=saved,
+            doc=doc,
+            view=view,
+            **_check_ctx(site),
+        )
+
+    @router.post("/check/store", response_class=HTMLResponse)
+    async def check_store(request: Request) -> Response:
+        """Store a checked upload (needs the token) and go to its document page."""
+        t = Translator(site.lang(request))
+        form = await request.form(max_files=0, max_fields=5)
+        sha = str(form.get("sha256") or "")
+        supplied = site._supplied_token(request, str(form.get("token") or "") or None)
+        if not site.settings.token:
+            return site.render(
+                request,
+                "check.html",
+                status=403,
+                nav="check",
+                error=t("check_no_token"),
+                **_check_ctx(site),
+            )
+        if not site.token_ok(supplied):
+            return site.render(
+                request,
+                "check.html",
+                status=403,
+                nav="check",
+                error=t("check_bad_token"),
+                **_check_ctx(site),
+            )
+        path = site.pending_path(sha)
+        if path is None:
+            return site.render(
+                request,
+                "check.html",
+                status=410,
+                nav="check",
+                error=t("check_expired"),
+                **_check_ctx(site),
+            )
+        summary = await run_in_threadpool(import_paths, [path], site.engine, jobs=1)
+        res = summary.results[0]
+        if res.document_id is None:
+            reason = res.reason_zh if t.lang == "zh" else res.reason_en
+            return site.render(
+                request,
+                "check.html",
+                status=422,
+                nav="check",
+                error=f"{t('check_store_failed')}：{reason}",
+                **_check_ctx(site),
+            )
+        shutil.rmtree(path.parent, ignore_errors=True)
+        return RedirectResponse(f"/documents/{res.document_id}", status_code=303)
+
+    # -- peers --
+    @router.get("/peers", response_class=HTMLResponse)
+    @guarded
+    def peers_page(
+        request: Request, year: int | None = None, region: str = "", kind: str = "budget"
+    ) -> Response:
+        """Departments of a year (and region) with per-staff 三公 and running costs, outliers
+        flagged by robust z-score."""
+        eng = site.engine
+        stats = data.overview(eng)
+        kind = kind if kind in ("budget", "final") else "budget"
+        if year is None and stats.years:
+            year = stats.years[0]
+        region = region.strip()[:100]
+        leaf = region.rsplit("/", 1)[-1] if region else None
+        rows = peers(eng, years=year, kind=kind, region=leaf) if year is not None else []
+        if region:
+            rows = [r for r in rows if r.region == region]
+        rows.sort(key=lambda r: (not r.outlier, r.region, r.department))
+        return site.render(
+            request,
+            "peers.html",
+            nav="peers",
+            rows=rows,
+            year=year,
+            years=stats.years,
+            region=region,
+            regions=data.region_names(eng, year, kind),
+            kind=kind,
+            threshold="3.5",
+            outliers=sum(1 for r in rows if r.outlier),
+        )
+
+    return router
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _previous(siblings: list[Any], info: Any) -> Any | None:
+    """The current document of the same department and kind for the year before, if stored."""
+    return next(
+        (d for d in siblings if d.is_current and d.kind == info.kind and d.year == info.year - 1),
+        None,
+    )
+
+
+_FAMILY_ORDER = ("arithmetic", "cross", "narrative", "catalog", "completeness", "final")
+
+
+@functools.cache
+def _families() -> tuple[tuple[tuple[str, int], ...], int]:
+    """Rule families of the rule book with their rule counts (what the check page explains)."""
+    from collections import Counter
+
+    from cnbudget.checks import load_rules
+
+    rules = load_rules()
+    counts = Counter(r.family for r in rules.values())
+    fams = tuple((f, counts[f]) for f in _FAMILY_ORDER if counts.get(f))
+    return fams, len(rules)
+
+
+def _check_ctx(site: Site) -> dict[str, Any]:
+    families, total = _families()
+    return {
+        "limit_mb": round(site.settings.max_upload_bytes / 1024 / 1024, 1),
+        "can_store": bool(site.settings.token),
+        "families": families,
+        "rule_count": total,
+    }
+
+
+async def _save_upload(site: Site, upload: Any, limit: int) -> _Upload | None:
+    """Copy the upload (at most ``limit`` bytes) to ``pending/<sha256>/<name>``; ``None`` if
+    it is larger than the limit."""
+    site._sweep()
+    site.pending_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    name = _safe_name(upload.filename)
+    h = hashlib.sha256()
+    size = 0
+    with tempfile.NamedTemporaryFile(dir=site.pending_dir, delete=False) as tmp:
+        try:
+            while chunk := await upload.read(256 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    tmp.close()
+                    os.unlink(tmp.name)
+                    return None
+                h.update(chunk)
+                tmp.write(chunk)
+        except BaseException:
+            tmp.close()
+            os.unlink(tmp.name)
+            raise
+    sha = h.hexdigest()
+    folder = site.pending_dir / sha
+    if folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    os.replace(tmp.name, folder / name)
+    return _Upload(sha, name, size)
+
+
+def _read_and_check(path: Path) -> tuple[Document, list[dict[str, Any]]] | tuple[str, str]:
+    """Parse and check a file; a bilingual reason when it cannot be read at all."""
+    from cnbudget.checks import check_document
+    from cnbudget.ingest import ReadError, read_path
+
+    try:
+        doc = read_path(path)
+    except ReadError as exc:
+        return (str(exc.message_zh), str(exc.message_en))
+    except Exception as exc:  # a reader bug must not take the page down
+        return (f"{type(exc).__name__}: {exc}", f"{type(exc).__name__}: {exc}")
+    report = check_document(doc)
+    return doc, [f.flat() for f in report.findings]
+
+
+def _export(doc: Document, fmt: str) -> tuple[bytes, str]:
+    if fmt == "json":
+        return doc.model_dump_json(indent=1, exclude_none=True).encode(), "application/json"
+    if fmt == "csv":
+        from cnbudget.export import write_csv
+
+        buf = io.BytesIO()
+        write_csv(doc, buf)
+        return buf.getvalue(), "text/csv; charset=utf-8"
+    if fmt == "xlsx":
+        from cnbudget.outputs.xlsx import write_xlsx
+
+        with tempfile.TemporaryDirectory() as d:
+            p = write_xlsx(doc, Path(d) / "doc.xlsx")
+            return p.read_bytes(), (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+    from cnbudget.outputs.pdf import render_pdf
+
+    return render_pdf(doc), "application/pdf"
+
+
+def chart_json(charts: Any) -> str:
+    """Chart data for ``<script type="application/json">`` (the template uses ``tojson``)."""
+    return json.dumps(charts, ensure_ascii=False)
