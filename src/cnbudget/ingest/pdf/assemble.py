@@ -57,6 +57,9 @@ class PrintedTable:
     fragments: list[GridTable] = field(default_factory=list)
 
 
+_KUAN_NAME = re.compile(r"^(\d{2})\s*([^\d\s.．、].*)$")
+
+
 class LineCounter:
     """Running line numbers for builder lines, shared by the whole document."""
 
@@ -320,6 +323,12 @@ class _Shaper:
                     code + name,
                 )
                 continue
+            if self.spec.mode == "economic" and len(code) == 3:
+                # ``301 | 01基本工资``: the 款 digits set tight against the name (PDFium gives
+                # no space between them) are the 款 code, as ``01 基本工资`` in the text form.
+                m = _KUAN_NAME.match(name)
+                if m:
+                    name = f"{m.group(1)} {m.group(2)}"
             if code_cells:
                 lead = [code] + [""] * (code_cells - 1)
                 lead_boxes: list[BBox | None] = [cbox] + [None] * (code_cells - 1)

@@ -188,15 +188,30 @@ def _join(chars: Sequence[Char]) -> str:
     between two ASCII runs only (spaced-out CJK such as ``因 公 出 国`` reads without spaces)."""
     out: list[str] = []
     prev: Char | None = None
+    spaced = False
     for c in chars:
         if c.text.isspace():
+            spaced = prev is not None
             continue
         if prev is not None:
             gap = c.x0 - prev.x1
             if gap > 0.35 * max(c.height, prev.height) and prev.text.isascii() and c.text.isascii():
                 out.append(" ")
+            elif (
+                # a printed space, or a space-wide gap where a producer drew none (LibreOffice)
+                (
+                    (spaced and gap > 0.1 * max(c.height, prev.height))
+                    or gap > 0.3 * max(c.height, prev.height)
+                )
+                and (prev.text[-1:].isascii() and prev.text[-1:].isalnum())
+                != (c.text[:1].isascii() and c.text[:1].isalnum())
+            ):
+                # A space printed between a CJK and a Latin / digit run (``特定目标 1410079F``)
+                # is part of the name; between two CJK characters it is letter-spacing.
+                out.append(" ")
         out.append(c.text)
         prev = c
+        spaced = False
     return "".join(out)
 
 
@@ -277,6 +292,38 @@ def _regions(rulings: Sequence[Ruling]) -> list[list[Ruling]]:
     return [rs for _, rs in groups]
 
 
+def _overflow_back(placed: list[tuple[Char, int, int]]) -> list[tuple[Char, int, int]]:
+    """Text wider than its cell runs over the border into the next one(s) (``29,197.2|3``
+    when a renderer sets a narrow column: CSS overflows to the right, even over the next
+    cell's text, and the text layer then interleaves the two). Glyphs of one text run follow
+    each other by their advance: a glyph starts exactly where one on the same baseline ends.
+    Such a chain that reaches past a column border overflows, and all of it belongs to the
+    cell it starts in. Texts of two cells never chain (cells are padded), so a border between
+    them changes nothing."""
+    out = list(placed)
+    ends: dict[tuple[int, float], list[int]] = {}
+    for i, (ch, r, _) in enumerate(placed):
+        if not ch.text.isspace():
+            ends.setdefault((r, round(ch.bottom, 1)), []).append(i)
+    head: dict[int, int] = {}
+    for idx in ends.values():
+        idx.sort(key=lambda i: placed[i][0].x0)
+        by_end: dict[float, int] = {}
+        for i in idx:
+            ch = placed[i][0]
+            p = by_end.get(round(ch.x0, 1))
+            if p is None:
+                p = by_end.get(round(ch.x0 + 0.1, 1), by_end.get(round(ch.x0 - 0.1, 1)))
+            head[i] = head[p] if p is not None and abs(placed[p][0].x1 - ch.x0) < 0.06 else i
+            by_end[round(ch.x1, 1)] = i
+    for i, h in head.items():
+        ch, r, k = placed[i]
+        k0 = placed[h][2]
+        if k > k0:
+            out[i] = (ch, r, k0)
+    return out
+
+
 def _ruled_table(page: PageContent, rulings: list[Ruling], chars: list[Char]) -> GridTable | None:
     hs = [r for r in rulings if r.horizontal and r.x1 - r.x0 > SNAP]
     vs = [r for r in rulings if not r.horizontal and r.bottom - r.top > SNAP]
@@ -332,6 +379,7 @@ def _ruled_table(page: PageContent, rulings: list[Ruling], chars: list[Char]) ->
     cell_chars: dict[int, list[Char]] = {}
     left, top, right, bottom = xs[0], ys[0], xs[-1], ys[-1]
     inside: list[Char] = []
+    placed: list[tuple[Char, int, int]] = []
     for ch in chars:
         cx, cy = ch.cx, ch.cy
         if not (left <= cx <= right and top <= cy <= bottom):
@@ -339,6 +387,8 @@ def _ruled_table(page: PageContent, rulings: list[Ruling], chars: list[Char]) ->
         inside.append(ch)
         k = min(max(bisect_right(xs, cx) - 1, 0), ncol - 1)
         r = min(max(bisect_right(ys, cy) - 1, 0), nrow - 1)
+        placed.append((ch, r, k))
+    for ch, r, k in _overflow_back(placed):
         cell_chars.setdefault(find(r * ncol + k), []).append(ch)
     # Logical rows: row bands linked by a merged cell that holds text across them.
     reach = list(range(nrow))

@@ -235,6 +235,10 @@ def split_blocks(lines: list[TextLine], margins: Margins) -> list[Block]:
     return [b for b in blocks if b.kind not in ("toc",)]
 
 
+#: How a long numbered section title ends (说明 sections of 第三部分).
+_TITLE_ENDS = ("说明", "情况")
+
+
 def to_lines(block_lines: Sequence[TextLine], margins: Margins) -> list[Line]:
     """Prose lines → text-reader lines: a blank line before every paragraph, headings flagged.
 
@@ -261,17 +265,34 @@ def to_lines(block_lines: Sequence[TextLine], margins: Margins) -> list[Line]:
         prev = ln
     out: list[Line] = []
     n = len(block_lines)
+    skip = False
     for i, ln in enumerate(block_lines):
+        if skip:
+            skip = False
+            continue
         t = ln.text.strip()
         ct = _clean(t)
         alone = starts[i] and (i + 1 == n or starts[i + 1])
+        # A long section title (``一、关于…2024 年收支预算情况总体说明``) wrapped over two lines:
+        # a numbered start line, one continuation line, then a new paragraph; the joined text
+        # ends with 说明 / 情况 and holds no amount.
+        if starts[i] and not alone and _SEC1.match(ct) and (i + 2 == n or starts[i + 2]):
+            joined = ct + _clean(block_lines[i + 1].text)
+            if (
+                len(joined) <= 80
+                and joined.rstrip("。.").endswith(_TITLE_ENDS)
+                and not _AMOUNTISH.search(joined)
+            ):
+                t, ct, alone, skip = t + block_lines[i + 1].text.strip(), joined, True, True
         heading = 0
         if (
             alone
             and (_SEC1.match(ct) or _SEC2.match(ct))
-            and len(ct) <= 40
+            and (len(ct) <= 40 or (len(ct) <= 80 and ct.rstrip("。.").endswith(_TITLE_ENDS)))
             and not _AMOUNTISH.search(ct)
             and (not ct.endswith("。") or "说明" in ct or "情况" in ct)
+            # ``（一）项目名称：…`` is a labelled point, not a heading (as in the text reader)
+            and not (_SEC2.match(ct) and re.search(r"[:：]", ct))
         ):
             heading = 1
             t = t.rstrip("。.")

@@ -12,6 +12,7 @@ mapping of Unicode's ``EquivalentUnifiedIdeograph.txt`` (kept as data in
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -41,6 +42,11 @@ def _translation() -> dict[int, str]:
     return {cp: chr(to) for cp, to in equivalent_ideographs().items()}
 
 
+#: Full-width brackets are kept as printed (NFKC folds everything else, ``：`` and ``，``
+#: included): the catalog, the text form and the layouts write names with （…）.
+_FW_PUNCT = re.compile(r"([\uff08\uff09])")
+
+
 def _needs_work(text: str) -> bool:
     return not text.isascii()
 
@@ -53,7 +59,17 @@ def normalize_cjk(text: str) -> str:
     """
     if not text or not _needs_work(text):
         return text
-    return unicodedata.normalize("NFKC", text.translate(_translation()))
+    text = text.translate(_translation())
+    if not _FW_PUNCT.search(text):
+        return unicodedata.normalize("NFKC", text)
+    # Full-width brackets are what the document prints and what the catalog and the text form
+    # of the same document hold: NFKC would turn them into ASCII (（本级） → (本级)), so names
+    # would differ from the catalog's and the text parse's. Only the rest is folded.
+    return "".join(
+        part if _FW_PUNCT.fullmatch(part) else unicodedata.normalize("NFKC", part)
+        for part in _FW_PUNCT.split(text)
+        if part
+    )
 
 
 def has_radicals(text: str) -> bool:

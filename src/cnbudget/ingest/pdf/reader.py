@@ -36,7 +36,9 @@ from cnbudget.layouts import LayoutSpec, TableSpec, load_layout
 from cnbudget.model import BudgetUnit, Document, Metadata, ParseIssue, Region
 
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年(?:度)?.*?(预算|决算)")
-_DEPT = re.compile(r"(?:编制部门|编制单位|预算主管部门|预算单位|主管部门)\s*[:：]\s*(.+)$")
+_DEPT = re.compile(
+    r"(?:编制部门|编制单位|预算主管部门|预算单位|主管部门)\s*[:：]\s*(.+?)\s*(?:单位\s*[:：]\s*(?:万元|元|万)\s*)?$"
+)
 _UNIT = re.compile(r"单位\s*[:：]\s*(万元|元|万)\s*$")
 _NOTE = re.compile(r"^(?:注|说明|备注)\s*[:：]")
 _PAGE_NO = re.compile(r"^[-—\s]*\d{1,3}[-—\s]*$|^第\s*\d+\s*页")
@@ -108,6 +110,7 @@ class _PdfReader:
         self.printed: list[PrintedTable] = []
         self.prose: list[TextLine] = []
         self.units: list[BudgetUnit] = []
+        self._bands: dict[str, int] | None = None
 
     def issue(self, code: str, zh: str, en: str, page: int | None = None, text: str | None = None):
         where_zh = f"第{page}页：" if page else ""
@@ -160,7 +163,7 @@ class _PdfReader:
                 )
                 continue
             grids = ruled_tables(page)
-            lines = free_lines(page, grids)
+            lines = [ln for ln in free_lines(page, grids) if not self._running(ln, page)]
             titled = any(self._title_spec(ln) is not None for ln in lines)
             if not grids and (titled or unruled_before):
                 # No borders drawn: a table without ruling lines, on a page that has a table
@@ -176,6 +179,27 @@ class _PdfReader:
             out.extend(_Event(page.number, g.bbox[1], grid=g) for g in grids)
         out.sort(key=lambda e: (e.page, e.top))
         return out
+
+    def _running(self, ln: TextLine, page: PageContent) -> bool:
+        """A running header or footer: a line in the top or bottom band of the page whose text
+        recurs in that band on other pages, numbers aside (``部门名称 第二部分 部门预算公开表``
+        over every page of a part; a browser's date / title / URL and page counter). Such a line is not prose and must not end a table that continues on
+        the next page."""
+        if self._bands is None:
+            self._bands = {}
+            for pg in self.pages:
+                if not pg.has_text:
+                    continue
+                for t in {
+                    _band_key(x.text) for x in free_lines(pg, ruled_tables(pg)) if _in_band(x, pg)
+                }:
+                    self._bands[t] = self._bands.get(t, 0) + 1
+        t = _clean(ln.text)
+        if not t or not _in_band(ln, page) or self._bands.get(_band_key(ln.text), 0) < 2:
+            return False
+        return not (
+            self._title_spec(ln) is not None or _UNIT.search(t) or _DEPT.search(t) or _NOTE.match(t)
+        )
 
     def _unruled(self, page: PageContent, lines: list[TextLine]) -> GridTable | None:
         """A table without ruling lines: everything below its title / unit line on the page.
@@ -264,8 +288,7 @@ class _PdfReader:
                 if m and cur is not None:
                     cur.unit = m.group(1)
                     handled = True
-                    continue
-                m = _DEPT.search(s)
+                m = _DEPT.search(s)  # 编制部门 and 单位 may share one line (an HTML flex row)
                 if m and cur is not None:
                     cur.department = m.group(1)
                     handled = True
@@ -274,7 +297,11 @@ class _PdfReader:
             if (
                 cur is not None
                 and cur.fragments
-                and (_NOTE.match(t) or (ln.page == last_page_of_cur and cur.notes))
+                and (
+                    _NOTE.match(t)
+                    # the "…为空表" sentence printed under an empty table, without 注：
+                    or (ln.page == last_page_of_cur and ("空表" in t or cur.notes))
+                )
             ):
                 cur.notes.append(t)
                 continue
@@ -285,7 +312,10 @@ class _PdfReader:
 
     # -- tables ------------------------------------------------------------------------------
     def tables(self) -> None:
+        # Budget units a carryover table may print as group rows: the department, and the
+        # 编制部门 printed above any table (the full name, brackets and all).
         units = [self.doc.metadata.department] if self.doc.metadata.department else []
+        units += [p.department for p in self.printed if p.department]
         seen: set[str] = set()
         for p in self.printed:
             if not p.fragments:
@@ -334,6 +364,17 @@ class _PdfReader:
         self.tables()
         self.narrative()
         return self.doc
+
+
+def _band_key(text: str) -> str:
+    """A header / footer line with its numbers folded (``file:///… 6/39`` ≈ ``… 7/39``)."""
+    return re.sub(r"\d+", "#", _clean(text))
+
+
+def _in_band(ln: TextLine, page: PageContent) -> bool:
+    """In the top or bottom 9 % of the page, where running headers and footers sit."""
+    h = page.height or 0.0
+    return h > 0 and (ln.bbox[3] < 0.09 * h or ln.bbox[1] > 0.91 * h)
 
 
 def region_from_name(name: str | None) -> Region:

@@ -46,7 +46,7 @@ def test_final_sections_numbers_titles_and_subsections() -> None:
     assert [s.number for s in five.subsections] == ["（一）", "（二）", "（三）"]
     items = [p.text for p in five.subsections[2].paragraphs if p.text[:2] in ("1、", "4、")]
     # The 项 paragraph runs over three visual lines and is one paragraph.
-    assert items[1].startswith("4、一般公共服务支出(类)财政事务(款)财政委托业务支出(项)")
+    assert items[1].startswith("4、一般公共服务支出（类）财政事务（款）财政委托业务支出（项）")
     assert "年初预算为450.52万元,支出决算为449.52万元" in items[1]
     three = doc.section("七")
     assert three is not None

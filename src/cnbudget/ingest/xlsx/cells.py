@@ -111,6 +111,28 @@ def _chars_for(text: str, x0: float, top: float, x1: float, bottom: float) -> li
     return out
 
 
+def _prose_chars(text: str, x0: float, top: float, x1: float, bottom: float) -> list[Char]:
+    """A text line of the page (a ``<p>``, a sheet's note): centred like :func:`_chars_for`
+    when it is short. A line that would fill the width is drawn as a typeset paragraph, its
+    first part indented and the rest on a second full-width line, so that the narrative reader
+    sees where it starts (two full-width lines in a row would be read as one paragraph)."""
+    one = [ln.strip() for ln in text.replace("\r", "").split("\n") if ln.strip()]
+    if len(one) != 1 or len(one[0]) < 8 or len(one[0]) * 3.0 < (x1 - x0) / 2 - 1.0:
+        return _chars_for(text, x0, top, x1, bottom)
+    line = one[0]
+    k = len(line) // 2
+    while 0 < k < len(line) - 1 and (line[k - 1].isascii() or line[k].isascii()):
+        k += 1  # cut between two non-ASCII characters: the reader joins them without a space
+    if k >= len(line) - 1:
+        return _chars_for(text, x0, top, x1, bottom)
+    mid = (top + bottom) / 2
+    t0 = mid - GLYPH_H * 1.2
+    return [
+        Char(line[:k], x0 + 2 * GLYPH_H, t0, x1, t0 + GLYPH_H),
+        Char(line[k:], x0, t0 + GLYPH_H * 1.2, x1, t0 + GLYPH_H * 2.2),
+    ]
+
+
 def block_page(block: CellBlock, number: int) -> PageContent:
     """The synthetic page of one block: text lines above, the ruled table, text lines below."""
     first, last = table_rows(block) if block.cells else (0, -1)
@@ -128,7 +150,7 @@ def block_page(block: CellBlock, number: int) -> PageContent:
     rulings: list[Ruling] = []
     for i, text in enumerate(block.before):
         t = MARGIN + i * ROW_H
-        chars.extend(_chars_for(text, MARGIN, t, width - MARGIN, t + ROW_H))
+        chars.extend(_prose_chars(text, MARGIN, t, width - MARGIN, t + ROW_H))
     for c in block.cells:
         x0, x1 = x(c.col), x(c.col + c.colspan)
         t0, t1 = y(c.row), y(c.row + c.rowspan)
