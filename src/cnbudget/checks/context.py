@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cnbudget.checks.findings import Finding, Location
-from cnbudget.checks.rulebook import Rule, load_rules
+from cnbudget.checks.rulebook import Rule, build_finding, load_rules
 from cnbudget.layouts import LayoutSpec, load_layout
 from cnbudget.model import Amount, Document, Row, Table
 from cnbudget.money import AMOUNT_QUANTUM as QUANTUM
-from cnbudget.money import HALF_QUANTUM, format_amount
+from cnbudget.money import HALF_QUANTUM
 
 
 def identity_tolerance(n_parts: int) -> Decimal:
@@ -91,28 +91,15 @@ class Context:
         related: Iterable[Location] = (),
         **fmt: object,
     ) -> None:
-        rule = self.rules[rule_id]
-        diff = found - expected if expected is not None and found is not None else None
-        values = {
-            "expected": format_amount(expected) if expected is not None else "",
-            "found": format_amount(found) if found is not None else "",
-            "difference": format_amount(diff) if diff is not None else "",
-            **fmt,
-        }
-        zh, en = rule.render(**values)
         self.findings.append(
-            Finding(
-                rule=rule.id,
-                severity=rule.severity,
-                family=rule.family,
-                message_zh=zh,
-                message_en=en,
+            build_finding(
+                self.rules[rule_id],
+                location,
                 expected=expected,
                 found=found,
-                difference=diff,
                 tolerance=tolerance,
-                location=location,
-                related=list(related),
+                related=related,
+                **fmt,
             )
         )
 

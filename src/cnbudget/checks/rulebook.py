@@ -7,12 +7,17 @@ discuss a rule without reading code; the code that evaluates a family lives in `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from cnbudget.checks.findings import Finding, Location
+from cnbudget.money import format_amount
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -50,6 +55,46 @@ class Rule(BaseModel):
 
         v = _D(values)
         return self.message_zh.format_map(v), self.message_en.format_map(v)
+
+
+def build_finding(
+    rule: Rule,
+    location: Location,
+    /,
+    *,
+    expected: Decimal | None = None,
+    found: Decimal | None = None,
+    tolerance: Decimal | None = None,
+    related: Iterable[Location] = (),
+    **fmt: Any,
+) -> Finding:
+    """A :class:`Finding` of ``rule`` with its messages filled in.
+
+    ``expected``/``found``/``difference`` are formatted as amounts unless ``fmt`` passes them
+    explicitly (rates and counts are not amounts). One builder for the one-document checks and
+    the analyses over several documents.
+    """
+    diff = found - expected if expected is not None and found is not None else None
+    values: dict[str, Any] = {
+        "expected": format_amount(expected) if expected is not None else "",
+        "found": format_amount(found) if found is not None else "",
+        "difference": format_amount(diff) if diff is not None else "",
+        **fmt,
+    }
+    zh, en = rule.render(**values)
+    return Finding(
+        rule=rule.id,
+        severity=rule.severity,
+        family=rule.family,
+        message_zh=zh,
+        message_en=en,
+        expected=expected,
+        found=found,
+        difference=diff,
+        tolerance=tolerance,
+        location=location,
+        related=list(related),
+    )
 
 
 @cache

@@ -117,7 +117,7 @@ def _drop_reasons(d: Document, title_word: str) -> None:
 
 
 def _item_without_reason(d: Document) -> None:
-    p = _paragraph(d, r"行政运行\(项\)")
+    p = _paragraph(d, r"行政运行[(（]项[)）]")
     p.text = re.sub(r"年初预算为[\d.]+万元", "年初预算为1700.00万元", p.text)
     p.text = p.text.replace("决算数小于预算数的主要原因", "决算数与预算数基本持平")
 
@@ -125,7 +125,11 @@ def _item_without_reason(d: Document) -> None:
 def _drop_item(d: Document, name: str) -> None:
     for s in d.explanation:
         for sec in s.walk():
-            sec.paragraphs = [p for p in sec.paragraphs if f"{name}(项)" not in p.text]
+            sec.paragraphs = [
+                p
+                for p in sec.paragraphs
+                if f"{name}(项)" not in p.text and f"{name}（项）" not in p.text
+            ]
 
 
 def test_every_final_rule_has_a_trigger_here() -> None:
