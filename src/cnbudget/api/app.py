@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from cnbudget import __version__
+from cnbudget.api.analysis import router as analysis_router
 from cnbudget.api.cache import ResultCache
 from cnbudget.api.deps import get_engine, get_settings, require_read, require_write
 from cnbudget.api.errors import install_error_handlers
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.cache = ResultCache(settings.cache_size)
     install_error_handlers(app)
     app.include_router(read_router)
+    app.include_router(analysis_router)
 
     @app.get(
         "/healthz",

@@ -7,8 +7,9 @@ licenses, so nothing is fetched from outside at run time). Chinese first, Englis
 
 The REST API (:mod:`cnbudget.api`) calls :func:`mount` on its app, so ``cnbudget serve`` serves
 both; :func:`make_app` builds a pages-only app for tests and benchmarks. Pages live at ``/``,
-``/documents/…``, ``/departments/…``, ``/compare``, ``/check``, ``/peers`` and ``/static/…``,
-never under ``/api``.
+``/documents/…`` (with the analysis pages ``/documents/{id}/scorecard``, ``…/reconciliation``,
+``…/execution`` and ``…/performance``, see :mod:`cnbudget.web.analysis`), ``/departments/…``,
+``/compare``, ``/check``, ``/peers`` and ``/static/…``, never under ``/api``.
 """
 
 from __future__ import annotations

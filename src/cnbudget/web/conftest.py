@@ -1,6 +1,7 @@
 """Fixtures of the web tests: one SQLite store per test session with the real sample, a few
 generated disclosures (two years of one department, a corrected re-publication, one with a
-wrong figure so that findings point at table cells) and two documents with hostile department
+wrong figure so that findings point at table cells), a series for the analysis pages (a 2023
+budget with a deliberate restatement, the 2024 budget and its 决算) and two documents with hostile department
 names; and a pages-only app over it.
 """
 
@@ -63,6 +64,11 @@ def build_web_db(folder: Path) -> WebDb:
     energy = example_text(3, 2024)
     files["08-hostile"] = energy.replace("示例市能源发展局", HOSTILE)
     files["09-long-name"] = energy.replace("示例市能源发展局", LONG_NAME)
+    from cnbudget.api._analysis_data import series_texts
+
+    # a 2023 budget with a deliberate restatement, the 2024 budget and its 决算 (issue 8)
+    for name, text in series_texts().items():
+        files[f"10-{name}"] = text
     paths = []
     for name, text in files.items():
         p = docs / f"{name}.txt"

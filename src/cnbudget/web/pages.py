@@ -59,7 +59,6 @@ from cnbudget.store import (
     list_documents,
     load_document,
     make_engine,
-    peers,
     raw_file,
     upgrade,
 )
@@ -675,7 +674,12 @@ def create_router(site: Site) -> APIRouter:
             year = stats.years[0]
         region = region.strip()[:100]
         leaf = region.rsplit("/", 1)[-1] if region else None
-        rows = peers(eng, years=year, kind=kind, region=leaf) if year is not None else []
+        # The analysis peers (issue 8): the store's metrics, staffing read from the overview
+        # text where the store has none, and the carry-over share; outliers explained.
+        from cnbudget.analysis import region_peers
+
+        profiles = region_peers(eng, year=year, kind=kind, region=leaf) if year is not None else []
+        rows = [_PeerView.of(p) for p in profiles]
         if region:
             rows = [r for r in rows if r.region == region]
         rows.sort(key=lambda r: (not r.outlier, r.region, r.department))
@@ -693,10 +697,44 @@ def create_router(site: Site) -> APIRouter:
             outliers=sum(1 for r in rows if r.outlier),
         )
 
+    from cnbudget.web.analysis import add_analysis_routes
+
+    add_analysis_routes(router, site, guarded)
     return router
 
 
 # -- helpers ----------------------------------------------------------------------------------
+@dataclass
+class _PeerView:
+    """A row of the peers page: an analysis peer profile flattened for the template."""
+
+    document_id: int
+    department: str
+    region: str
+    staff: int | None
+    three_public: Decimal | None
+    running_costs: Decimal | None
+    metrics: dict[str, Any]
+    outlier: bool
+    reasons_zh: list[str]
+    reasons_en: list[str]
+
+    @classmethod
+    def of(cls, p: Any) -> _PeerView:
+        return cls(
+            document_id=p.base.document_id,
+            department=p.department,
+            region=p.base.region,
+            staff=p.staff,
+            three_public=p.base.three_public,
+            running_costs=p.running_costs,
+            metrics=p.metrics,
+            outlier=p.outlier,
+            reasons_zh=p.reasons_zh,
+            reasons_en=p.reasons_en,
+        )
+
+
 def _previous(siblings: list[Any], info: Any) -> Any | None:
     """The current document of the same department and kind for the year before, if stored."""
     return next(

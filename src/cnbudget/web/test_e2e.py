@@ -362,3 +362,91 @@ def test_hostile_name_is_text_in_the_browser(tab: Tab, web_db: WebDb) -> None:
     )
     assert overflow <= 1
     tab.shot("long-name", full=False)
+
+
+# -- the analysis pages (issue 8) -------------------------------------------------------------
+def _no_overflow(tab: Tab, name: str) -> None:
+    overflow = tab.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"{name} overflows by {overflow}px at {tab.size} width"
+
+
+def test_analysis_pages_render_and_screenshots(tab: Tab, web_db: WebDb) -> None:
+    budget, final = web_db.id("10-series-2024"), web_db.id("10-series-2024-final")
+    pages = {
+        "scorecard": f"/documents/{budget}/scorecard",
+        "reconciliation": f"/documents/{budget}/reconciliation",
+        "execution": f"/documents/{final}/execution",
+        "performance": f"/documents/{budget}/performance",
+        "english-scorecard": f"/documents/{budget}/scorecard?lang=en",
+    }
+    for name, path in pages.items():
+        tab.go(path)
+        assert tab.page.locator("h1").first.is_visible(), name
+        _no_overflow(tab, name)
+        tab.shot(name)
+    assert "Transparency scorecard" in tab.page.locator("h1").inner_text()
+    tab.go("/?lang=zh")
+
+
+def test_scorecard_evidence_link_scrolls_to_the_cell(tab: Tab, web_db: WebDb) -> None:
+    from playwright.sync_api import expect
+
+    doc = web_db.id("10-series-2024")
+    tab.go(f"/documents/{doc}/scorecard")
+    page = tab.page
+    expect(page.locator("#crit-tables_complete")).to_be_visible()
+    link = page.locator("table.scorecard a.ev-link[href*='#c-']").first
+    anchor = link.get_attribute("href").split("#", 1)[1]
+    link.click()
+    page.wait_for_url(f"**/documents/{doc}#{anchor}")
+    expect(page.locator(f"[id='{anchor}']")).to_be_in_viewport()
+
+
+def test_restatement_row_links_to_both_cells(tab: Tab, web_db: WebDb) -> None:
+    from playwright.sync_api import expect
+
+    cur, prev = web_db.id("10-series-2024"), web_db.id("10-series-2023")
+    tab.go(f"/documents/{cur}/reconciliation")
+    page = tab.page
+    row = page.locator("tr.cmp-restated")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("公务接待费")
+    expect(row).to_contain_text("-1.00")
+    tab.shot("reconciliation-restated", full=False)
+    # last year's published cell: the link opens the 2023 document scrolled to that cell
+    link = row.locator(f"a[href^='/documents/{prev}#c-']")
+    anchor = link.get_attribute("href").split("#", 1)[1]
+    link.click()
+    page.wait_for_url(f"**/documents/{prev}#{anchor}")
+    target = page.locator(f"[id='{anchor}']")
+    expect(target).to_be_in_viewport()
+    assert target.evaluate("el => el.tagName") == "TD"
+    assert target.inner_text().strip() == "2.81"  # the restated figure, as published
+    tab.shot("reconciliation-previous-cell", full=False)
+    # and this year's sentence
+    page.go_back()
+    link = page.locator(f"tr.cmp-restated a[href^='/documents/{cur}#ex-']")
+    anchor = link.get_attribute("href").split("#", 1)[1]
+    link.click()
+    page.wait_for_url(f"**/documents/{cur}#{anchor}")
+    sentence = page.locator(f"[id='{anchor}']")
+    expect(sentence).to_be_in_viewport()
+    expect(sentence).to_contain_text("公务接待费")
+
+
+def test_performance_weak_target_links_to_its_table(tab: Tab, web_db: WebDb) -> None:
+    from playwright.sync_api import expect
+
+    doc = web_db.id("10-series-2024")
+    tab.go(f"/documents/{doc}/performance")
+    page = tab.page
+    row = page.locator("tr.weak").first
+    expect(row).to_contain_text("持续改善")
+    row.locator("a.ev-link").click()
+    page.wait_for_url(f"**/documents/{doc}#perf-*")
+    anchor = page.evaluate("location.hash.slice(1)")
+    target = page.locator(f"[id='{anchor}']")
+    expect(target).to_be_in_viewport()
+    expect(target).to_contain_text("持续改善")
