@@ -9,12 +9,14 @@ bash scripts/install.sh
 out=${1:-demo-output}
 mkdir -p "$out/examples"
 cb=.venv/bin/cnbudget
-for year in 2023 2024; do
-  for seed in 0 1 2 3 4 5 6 7 8 9; do
-    "$cb" example --seed "$seed" --year "$year" -o "$out/examples/example-$year-$seed.txt" 2>/dev/null
+# three fictional departments, two years each (so compare, series and reconciliation have pairs)
+for dept in 0 1 2; do
+  for year in 2023 2024; do
+    "$cb" example --department "$dept" --seed "$dept" --year "$year" \
+      -o "$out/examples/example-$dept-$year.txt" 2>/dev/null
   done
 done
-ex="$out/examples/example-2024-0.txt"
+ex="$out/examples/example-0-2024.txt"
 "$cb" show "$ex"
 "$cb" check "$ex"
 "$cb" export "$ex" --format xlsx -o "$out/example-longform.xlsx"

@@ -276,11 +276,18 @@ def rules(fmt: str) -> None:
 )
 @click.option("--seed", default=0, show_default=True, help="随机种子 / generator seed")
 @click.option("--year", default=2024, show_default=True, help="预算年度 / budget year")
-def example(output: str, seed: int, year: int) -> None:
+@click.option(
+    "--department",
+    type=int,
+    default=None,
+    help="指定虚构部门（0、1、2）/ pick the fictional department (0, 1, 2)",
+)
+def example(output: str, seed: int, year: int, department: int | None) -> None:
     """生成内置示例（虚构部门，数字自洽）/ write the bundled fictional example disclosure."""
     from cnbudget.example import example_text
 
-    Path(output).write_text(example_text(seed=seed, year=year), encoding="utf-8")
+    text = example_text(seed=seed, year=year, department=department)
+    Path(output).write_text(text, encoding="utf-8")
     err.print(f"已写入示例 / example written: {output}")
 
 

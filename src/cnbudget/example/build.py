@@ -28,7 +28,7 @@ from cnbudget.outputs.text import render_text
 LAYOUT = "budget-11"
 
 
-def build_example(seed: int = 0, *, year: int = 2024) -> Document:
+def build_example(seed: int = 0, *, year: int = 2024, department: int | None = None) -> Document:
     """A fictional department's budget disclosure for ``seed``; deterministic per (seed, year).
 
     Different seeds give different departments, units, 项, projects and amounts; all tables are
@@ -36,7 +36,7 @@ def build_example(seed: int = 0, *, year: int = 2024) -> Document:
     holds exactly, and the narrative states shares and growth rates recomputable from its own
     figures.
     """
-    f = draw(seed, year)
+    f = draw(seed, year, department)
     rng = random.Random(f"cnbudget-example-text:{seed}:{year}")
     t = f.template
     over = overview(f)
@@ -78,6 +78,6 @@ def build_example(seed: int = 0, *, year: int = 2024) -> Document:
     )
 
 
-def example_text(seed: int = 0, year: int = 2024) -> str:
+def example_text(seed: int = 0, year: int = 2024, department: int | None = None) -> str:
     """The published text of :func:`build_example` (what ``read_text`` reads)."""
-    return render_text(build_example(seed, year=year))
+    return render_text(build_example(seed, year=year, department=department))

@@ -315,10 +315,15 @@ def _project(
     return Project(unit, code, rng.choice(PROJECT_NAMES[code]), econ, transfer, basis, owner)
 
 
-def draw(seed: int, year: int) -> Figures:
-    """All base data of the example department for ``seed`` (same seed, same figures)."""
+def draw(seed: int, year: int, department: int | None = None) -> Figures:
+    """All base data of the example department for ``seed`` (same seed, same figures).
+
+    ``department`` picks one of the fictional departments (index into ``TEMPLATES``) instead of
+    drawing it, so that a series of years of the same department can be generated.
+    """
     rng = random.Random(f"cnbudget-example:{seed}:{year}")
-    t = rng.choice(TEMPLATES)
+    drawn = rng.choice(TEMPLATES)
+    t = TEMPLATES[department % len(TEMPLATES)] if department is not None else drawn
     full = f"{t.department}（{t.alias}）" if t.alias else t.department
 
     # units and staff ------------------------------------------------------------------------
