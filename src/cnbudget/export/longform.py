@@ -47,13 +47,25 @@ from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Any
 
-from cnbudget.model import Amount, Column, Document, PerformanceTable, Row, Table
+from cnbudget.model import Document
+from cnbudget.model.longform import (
+    HEADER_SEPARATOR,
+    LONG_COLUMNS,
+    column_for,
+    format_value,
+    long_rows,
+    text_of,
+    to_records,
+)
 from cnbudget.money import AMOUNT_QUANTUM
 
 __all__ = [
+    "HEADER_SEPARATOR",
     "LONG_COLUMNS",
     "NOTES_SHEET",
     "SHEET_NAME",
+    "column_for",
+    "format_value",
     "long_rows",
     "read_long_csv",
     "read_long_xlsx",
@@ -62,37 +74,12 @@ __all__ = [
     "write_xlsx",
 ]
 
-#: The columns of the long form, in order. Every record has exactly these keys, all ``str``.
-LONG_COLUMNS: tuple[str, ...] = (
-    "document",
-    "year",
-    "department",
-    "table_no",
-    "table_type",
-    "table_title",
-    "unit_name",
-    "side",
-    "row_kind",
-    "row_key",
-    "row_code",
-    "row_level",
-    "row_name",
-    "project",
-    "column_key",
-    "column",
-    "value",
-    "printed",
-    "source_line",
-    "source_cell",
-)
 
 #: Name of the data sheet of the XLSX export.
 SHEET_NAME = "数据"
 #: Name of the notes sheet (document, unit, column dictionary) of the XLSX export.
 NOTES_SHEET = "说明"
 
-#: Separator of the printed header path in the ``column`` field.
-HEADER_SEPARATOR = " / "
 
 #: Column dictionary: (column, 中文说明, English description). Written to the notes sheet.
 COLUMN_DICTIONARY: tuple[tuple[str, str, str], ...] = (
@@ -126,21 +113,6 @@ COLUMN_DICTIONARY: tuple[tuple[str, str, str], ...] = (
     ("source_cell", "源单元格（如 col 5）", "source cell, e.g. 'col 5'"),
 )
 
-#: Printed labels of the performance tables' amount cells (``PerformanceTable.amounts`` keys).
-_PERFORMANCE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
-    "project": {
-        "total": ("项目资金", "年度预算总额"),
-        "fiscal": ("项目资金", "其中：财政拨款"),
-        "other": ("项目资金", "其他资金"),
-    },
-    "department": {
-        "total": ("年度预算", "资金总额"),
-        "upper": ("年度预算", "财政资金", "上级安排"),
-        "own": ("年度预算", "财政资金", "本级安排"),
-        "other": ("年度预算", "其他资金", "其他"),
-    },
-}
-_PERFORMANCE_TITLES = {"project": "项目支出绩效目标表", "department": "部门整体绩效目标表"}
 
 #: XLSX columns written as integer cells (sortable in Excel) when their text is a plain integer.
 _INTEGER_COLUMNS = frozenset({"year", "table_no", "source_line"})
@@ -151,137 +123,6 @@ PathOrFile = str | os.PathLike[str] | IO[str] | IO[bytes]
 
 # --------------------------------------------------------------------------------------------
 # Building the records
-
-
-def format_value(value: Decimal) -> str:
-    """Plain fixed-point text of an exact amount: no separators and never an exponent.
-
-    ``format(v, "f")`` equals ``str(v)`` for every printed figure (``"4701.75"``) but also keeps
-    computed values such as ``Decimal("1E+3")`` readable by every tool (``"1000"``), while
-    ``Decimal(text) == v`` always holds.
-    """
-    return format(value, "f")
-
-
-def _s(value: object) -> str:
-    """Empty string for ``None``: the long form is all strings so CSV round-trips exactly."""
-    return "" if value is None else str(value)
-
-
-def _column_for(table: Table, row: Row, key: str) -> tuple[int, Column | None]:
-    """The column of ``key`` for ``row`` and its position in the table.
-
-    Two-sided tables (表1, 表4) reuse a key on both sides (``amount``), so the row's side picks
-    the column; an unsided column matches any row. A key the table does not declare (a reader
-    bug or a foreign document) is still exported, after the declared columns, so no amount is
-    ever dropped from the export.
-    """
-    candidates = [(i, c) for i, c in enumerate(table.columns) if c.key == key]
-    for i, c in candidates:
-        if c.side == row.side:
-            return i, c
-    for i, c in candidates:
-        if c.side is None:
-            return i, c
-    if candidates:
-        return candidates[0]
-    return len(table.columns), None
-
-
-def _source_fields(amount: Amount, fallback_line: int | None) -> tuple[str, str]:
-    src = amount.source
-    line = src.line if src is not None and src.line is not None else fallback_line
-    cell = src.cell if src is not None else None
-    return _s(line), _s(cell)
-
-
-def _table_records(doc: Document, table: Table) -> Iterator[dict[str, str]]:
-    common = {
-        "document": _s(doc.source_name),
-        "year": _s(doc.metadata.year),
-        "department": _s(doc.metadata.full_name),
-        "table_no": _s(table.number),
-        "table_type": table.type,
-        "table_title": table.title,
-    }
-    for row in table.rows:
-        placed = [(_column_for(table, row, key), key, amt) for key, amt in row.values.items()]
-        # Stable sort: table column order, undeclared keys last in the row's own order.
-        placed.sort(key=lambda p: p[0][0])
-        row_line = row.source.line if row.source is not None else None
-        for (_, column), key, amount in placed:
-            line, cell = _source_fields(amount, row_line)
-            side = row.side or (column.side if column is not None else None)
-            yield {
-                **common,
-                "unit_name": _s(row.unit_name),
-                "side": _s(side),
-                "row_kind": row.kind,
-                "row_key": _s(row.key),
-                "row_code": _s(row.code),
-                "row_level": _s(row.level),
-                "row_name": row.name,
-                "project": _s(row.project),
-                "column_key": key,
-                "column": HEADER_SEPARATOR.join(column.header) if column is not None else key,
-                "value": format_value(amount.value),
-                "printed": amount.printed,
-                "source_line": line,
-                "source_cell": cell,
-            }
-
-
-def _performance_records(doc: Document, perf: PerformanceTable) -> Iterator[dict[str, str]]:
-    labels = _PERFORMANCE_COLUMNS.get(perf.kind, {})
-    is_project = perf.kind == "project"
-    row_name = perf.project_name if is_project else perf.unit_name
-    perf_line = perf.source.line if perf.source is not None else None
-    for key, amount in perf.amounts.items():
-        line, cell = _source_fields(amount, perf_line)
-        yield {
-            "document": _s(doc.source_name),
-            "year": _s(doc.metadata.year),
-            "department": _s(doc.metadata.full_name),
-            "table_no": "",
-            "table_type": f"performance_{perf.kind}",
-            "table_title": _PERFORMANCE_TITLES.get(perf.kind, ""),
-            "unit_name": _s(perf.unit_name),
-            "side": "",
-            "row_kind": "project" if is_project else "unit",
-            "row_key": "",
-            "row_code": "",
-            "row_level": "",
-            "row_name": _s(row_name),
-            "project": _s(perf.project_name) if is_project else "",
-            "column_key": key,
-            "column": HEADER_SEPARATOR.join(labels.get(key, (key,))),
-            "value": format_value(amount.value),
-            "printed": amount.printed,
-            "source_line": line,
-            "source_cell": cell,
-        }
-
-
-def long_rows(doc: Document) -> list[dict[str, str]]:
-    """One record per printed amount: tables in order (rows, then columns in table order), then
-    the performance tables' amounts. All values are strings (empty for "none") so that a CSV
-    round trip returns exactly the same records.
-    """
-    records: list[dict[str, str]] = []
-    for table in doc.tables:
-        records.extend(_table_records(doc, table))
-    for perf in doc.performance:
-        records.extend(_performance_records(doc, perf))
-    return records
-
-
-#: Alias of :func:`long_rows` for callers expecting the pandas-style name
-#: (``pandas.DataFrame(to_records(doc))``).
-to_records = long_rows
-
-
-# --------------------------------------------------------------------------------------------
-# CSV
 
 
 def _is_binary(f: IO[Any]) -> bool:
@@ -431,9 +272,9 @@ def write_xlsx(doc: Document, path: str | os.PathLike[str] | IO[bytes]) -> int:
     notes = wb.create_sheet(NOTES_SHEET)
     md = doc.metadata
     facts = [
-        ("文件 Document", _s(doc.source_name)),
-        ("部门 Department", _s(md.full_name)),
-        ("年度 Year", _s(md.year)),
+        ("文件 Document", text_of(doc.source_name)),
+        ("部门 Department", text_of(md.full_name)),
+        ("年度 Year", text_of(md.year)),
         ("金额单位 Unit", "万元 (10,000 CNY)"),
         ("记录数 Records", str(len(records))),
         (

@@ -21,8 +21,9 @@ from typing import IO, Any
 
 from sqlalchemy import select
 
-from cnbudget.export.longform import _PERFORMANCE_TITLES, LONG_COLUMNS, NOTES_SHEET, SHEET_NAME
+from cnbudget.export.longform import LONG_COLUMNS, NOTES_SHEET, SHEET_NAME
 from cnbudget.model import Document
+from cnbudget.model.longform import PERFORMANCE_TITLES
 from cnbudget.store.db import DbLike, session_scope
 from cnbudget.store.schema import AmountRow, DepartmentRow, DocumentRow, RegionRow, TableRow
 
@@ -122,7 +123,7 @@ def stored_long_rows(
             )
             title = r.title
             if title is None and r.table_type.startswith("performance_"):
-                title = _PERFORMANCE_TITLES.get(r.table_type.removeprefix("performance_"), "")
+                title = PERFORMANCE_TITLES.get(r.table_type.removeprefix("performance_"), "")
             yield {
                 "document": _s(r.source_name),
                 "year": _s(r.year),

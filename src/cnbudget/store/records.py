@@ -15,9 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from cnbudget.checks import Report
-from cnbudget.export import long_rows
-from cnbudget.export.longform import HEADER_SEPARATOR
-from cnbudget.model import Column, Document, Row, Table
+from cnbudget.model import Document
+from cnbudget.model.longform import HEADER_SEPARATOR, column_for, long_rows
 
 __all__ = [
     "AMOUNT_FIELDS",
@@ -82,22 +81,6 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
 
-def _column_for(table: Table, row: Row, key: str) -> tuple[int, Column | None]:
-    """The column of ``key`` for ``row`` and its position — the rule of
-    :func:`cnbudget.export.long_rows`: the row's side picks between two columns with one key
-    (表1, 表4), an unsided column matches any row, an undeclared key sorts last."""
-    candidates = [(i, c) for i, c in enumerate(table.columns) if c.key == key]
-    for i, c in candidates:
-        if c.side == row.side:
-            return i, c
-    for i, c in candidates:
-        if c.side is None:
-            return i, c
-    if candidates:
-        return candidates[0]
-    return len(table.columns), None
-
-
 def amount_records(doc: Document) -> list[tuple[Any, ...]]:
     """One tuple (:data:`AMOUNT_FIELDS`) per printed amount, in :func:`long_rows` order.
 
@@ -112,7 +95,7 @@ def amount_records(doc: Document) -> list[tuple[Any, ...]]:
         for r_pos, row in enumerate(table.rows):
             if not row.values:
                 continue
-            placed = [(_column_for(table, row, key), key, amt) for key, amt in row.values.items()]
+            placed = [(column_for(table, row, key), key, amt) for key, amt in row.values.items()]
             placed.sort(key=lambda p: p[0][0])
             row_line = row.source.line if row.source is not None else None
             row_page = row.source.page if row.source is not None else None
