@@ -43,6 +43,12 @@ def _link(doc_id: int | None, anchor: str | None) -> str | None:
     return f"/documents/{doc_id}#{anchor}"
 
 
+def _add_links(items: list[dict], doc: Any, doc_id: int | None, src: str, href: str) -> None:
+    """Give each item a link to the cell or sentence its ``src`` location names in ``doc``."""
+    for item, a in zip(items, anchors(doc, [item[src] for item in items]), strict=True):
+        item[href] = _link(doc_id, a)
+
+
 def add_analysis_routes(router: APIRouter, site: Any, guarded: Callable[..., Any]) -> None:
     """Add the four analysis pages to the site's router."""
 
@@ -81,8 +87,7 @@ def add_analysis_routes(router: APIRouter, site: Any, guarded: Callable[..., Any
             doc, publication_date=info.publication_date, document_id=doc_id
         ).as_dict()
         evs = [e for c in card["criteria"] for p in c["points"] for e in p["evidence"]]
-        for e, a in zip(evs, anchors(doc, [e["location"] for e in evs]), strict=True):
-            e["href"] = _link(doc_id, a)
+        _add_links(evs, doc, doc_id, "location", "href")
         return render(request, "scorecard", ref, info, card=card)
 
     @router.get("/documents/{doc_id}/reconciliation", response_class=HTMLResponse)
@@ -102,13 +107,9 @@ def add_analysis_routes(router: APIRouter, site: Any, guarded: Callable[..., Any
             comps.sort(key=lambda c: _STATUS_ORDER.get(c["status"], 9))
             prev_id = rec["previous"]["document_id"]
             prev_doc = load_document(site.engine, prev_id)
-            here = anchors(doc, [c["statement"] for c in comps] + [c["current"] for c in comps])
-            there = anchors(prev_doc, [c["previous"] for c in comps])
-            n = len(comps)
-            for i, c in enumerate(comps):
-                c["statement_href"] = _link(doc_id, here[i])
-                c["current_href"] = _link(doc_id, here[n + i])
-                c["previous_href"] = _link(prev_id, there[i])
+            _add_links(comps, doc, doc_id, "statement", "statement_href")
+            _add_links(comps, doc, doc_id, "current", "current_href")
+            _add_links(comps, prev_doc, prev_id, "previous", "previous_href")
         return render(request, "reconciliation", ref, info, rec=rec)
 
     @router.get("/documents/{doc_id}/execution", response_class=HTMLResponse)
@@ -126,13 +127,9 @@ def add_analysis_routes(router: APIRouter, site: Any, guarded: Callable[..., Any
             lines = ex["lines"]
             budget_id = ex["budget"]["document_id"] if ex["budget"] else None
             budget_doc = load_document(site.engine, budget_id) if budget_id else None
-            own = anchors(doc, [ln["explanation"] for ln in lines])
-            for ln, a in zip(lines, own, strict=True):
-                ln["explanation_href"] = _link(doc_id, a)
+            _add_links(lines, doc, doc_id, "explanation", "explanation_href")
             if budget_doc is not None:
-                bud = anchors(budget_doc, [ln["budget_location"] for ln in lines])
-                for ln, a in zip(lines, bud, strict=True):
-                    ln["budget_href"] = _link(budget_id, a)
+                _add_links(lines, budget_doc, budget_id, "budget_location", "budget_href")
         return render(request, "execution", ref, info, ex=ex)
 
     @router.get("/documents/{doc_id}/performance", response_class=HTMLResponse)
