@@ -13,12 +13,13 @@ completeness)::
     cat.economic.get("30217").name         # '公务接待费'
     cat.name_matches("30213", "维修(护)费")  # True
     cat.income.by_name("基金预算拨款")[0].key  # 'fund_budget'
+    cat.function.status("2060497").status   # 'gap': 20604 is known but not marked complete
 
 Only the standard library is used, and nothing is read until the first lookup.
 """
 
 from .loader import SUPPORTED_YEARS, Catalog, load_catalog, resolve_year
-from .model import CatalogEntry, IncomeItem, Kind, Level
+from .model import CatalogEntry, CodeStatus, IncomeItem, Kind, Level, Status
 from .normalize import normalize_code, normalize_name
 from .tables import CodeTable, IncomeTable
 
@@ -26,11 +27,13 @@ __all__ = [
     "SUPPORTED_YEARS",
     "Catalog",
     "CatalogEntry",
+    "CodeStatus",
     "CodeTable",
     "IncomeItem",
     "IncomeTable",
     "Kind",
     "Level",
+    "Status",
     "load_catalog",
     "normalize_code",
     "normalize_name",

@@ -10,22 +10,23 @@ from dataclasses import dataclass
 from functools import cache
 
 from .model import CatalogEntry, IncomeItem, Kind, Level
-from .normalize import normalize_code
+from .normalize import normalize_code, normalize_name
 from .tables import CodeTable, IncomeTable
 
 __all__ = ["SUPPORTED_YEARS", "Catalog", "load_catalog", "resolve_year"]
 
-SUPPORTED_YEARS: tuple[int, ...] = (2023, 2024, 2025)
+SUPPORTED_YEARS: tuple[int, ...] = (2023, 2024, 2025, 2026)
 """Years the data files are curated for. Other years fall back to the nearest one."""
 
 _FILES: dict[Kind, str] = {"function": "function_codes.csv", "economic": "economic_codes.csv"}
+_KIND_BY_FILE: dict[str, Kind] = {v: k for k, v in _FILES.items()}
 _LEVEL_BY_LEN: dict[int, Level] = {3: "类", 5: "款", 7: "项"}
 
 
 def resolve_year(year: int | None) -> int:
     """The data year used for ``year``: itself if supported, else the nearest supported year.
 
-    The fallback is silent on purpose (no warning): a 2022 or 2026 disclosure is checked against
+    The fallback is silent on purpose (no warning): a 2022 or 2027 disclosure is checked against
     the closest catalog we have, and callers that care can compare ``Catalog.year`` with the year
     they asked for. ``None`` means the latest supported year.
     """
@@ -76,6 +77,49 @@ def _all_entries(kind: Kind) -> tuple[CatalogEntry, ...]:
 
 
 @cache
+def _complete_rows() -> tuple[tuple[Kind, str, int | None, int | None, str], ...]:
+    """``complete.csv``: (kind, code, valid_from, valid_to, source) of every 类/款 whose children
+    are all listed (parsed once per process)."""
+    out = []
+    for row in _read_csv("complete.csv"):
+        kind = _KIND_BY_FILE.get(row["file"].strip())
+        if kind is None:
+            raise ValueError(f"complete.csv: unknown file {row['file']!r}")
+        source = row["source"].strip()
+        if not source:
+            raise ValueError(f"complete.csv: {row['code']} has no source")
+        out.append(
+            (
+                kind,
+                normalize_code(row["code"]),
+                _year(row["valid_from"]),
+                _year(row["valid_to"]),
+                source,
+            )
+        )
+    return tuple(out)
+
+
+def _complete_in(kind: Kind, year: int) -> list[str]:
+    return [
+        code
+        for k, code, start, end, _ in _complete_rows()
+        if k == kind and (start is None or start <= year) and (end is None or year <= end)
+    ]
+
+
+@cache
+def _names_any_year(kind: Kind) -> dict[str, frozenset[str]]:
+    """Normalised names (and aliases) each code has in any year's catalog."""
+    out: dict[str, set[str]] = {}
+    for e in _all_entries(kind):
+        names = out.setdefault(e.code, set())
+        names.add(normalize_name(e.name))
+        names.update(normalize_name(a) for a in e.aliases)
+    return {code: frozenset(v) for code, v in out.items()}
+
+
+@cache
 def _income_table() -> IncomeTable:
     return IncomeTable(
         IncomeItem(
@@ -113,19 +157,37 @@ class Catalog:
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str | int) and self.get(code) is not None
 
-    def name_matches(self, code: str | int, name: str, *, include_aliases: bool = False) -> bool:
+    def name_matches(
+        self,
+        code: str | int,
+        name: str,
+        *,
+        include_aliases: bool = False,
+        any_year: bool = False,
+    ) -> bool:
         """Whether a disclosure's printed ``name`` is the catalog name of ``code``.
 
         Tolerant to （）/(), full/half width and whitespace; see :meth:`CodeTable.name_matches`.
+        With ``any_year`` the name this code has in any other year's catalog (and its aliases)
+        also counts: a legitimate variant, not a wrong name. The code itself must still be in
+        this year's catalog.
         """
         table = self.table_for(code)
-        return table is not None and table.name_matches(code, name, include_aliases=include_aliases)
+        if table is None:
+            return False
+        if table.name_matches(code, name, include_aliases=include_aliases or any_year):
+            return True
+        if not any_year or code not in table:
+            return False
+        variants = _names_any_year(table.kind).get(normalize_code(code), frozenset())
+        return normalize_name(name) in variants
 
 
 @cache
 def _catalog(year: int) -> Catalog:
     def table(kind: Kind) -> CodeTable:
-        return CodeTable(kind, year, (e for e in _all_entries(kind) if e.valid_in(year)))
+        entries = (e for e in _all_entries(kind) if e.valid_in(year))
+        return CodeTable(kind, year, entries, complete=_complete_in(kind, year))
 
     return Catalog(
         year=year, function=table("function"), economic=table("economic"), income=_income_table()
@@ -133,7 +195,7 @@ def _catalog(year: int) -> Catalog:
 
 
 def load_catalog(year: int | None = None) -> Catalog:
-    """The catalog for ``year`` (2023, 2024, 2025; other years get the nearest, silently).
+    """The catalog for ``year`` (2023–2026; other years get the nearest, silently).
 
     Cached: repeated calls for the same data year return the same object.
     """
@@ -143,5 +205,7 @@ def load_catalog(year: int | None = None) -> Catalog:
 def _clear_caches() -> None:
     """Forget everything parsed (for tests and timing only)."""
     _all_entries.cache_clear()
+    _complete_rows.cache_clear()
+    _names_any_year.cache_clear()
     _income_table.cache_clear()
     _catalog.cache_clear()

@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["CatalogEntry", "IncomeItem", "Kind", "Level"]
+__all__ = ["CatalogEntry", "CodeStatus", "IncomeItem", "Kind", "Level", "Status"]
 
 Level = Literal["类", "款", "项"]
 Kind = Literal["function", "economic"]
+Status = Literal["known", "gap", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +60,27 @@ class IncomeItem:
     def names(self) -> tuple[str, ...]:
         """The printed name followed by every alias."""
         return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeStatus:
+    """What the catalog can say about one printed code (see :meth:`CodeTable.status`).
+
+    - ``"known"``: the code is in this year's catalog (``entry`` is its row);
+    - ``"gap"``: not in the catalog, but its nearest known ancestor (``anchor``) is not marked
+      complete, so the code may well exist in the official catalog: a gap of ours, not an error
+      of the document;
+    - ``"unknown"``: not in the catalog and it cannot be a gap: no ancestor is known (an unknown
+      类, or a malformed code), or the nearest known ancestor is marked complete (its children are
+      all listed, per ``data/complete.csv``).
+
+    ``missing_level`` is the highest level that is not in the catalog (``"款"`` for an unknown
+    项 whose 款 is unknown too), ``None`` for a known code or a code of no valid shape.
+    """
+
+    code: str
+    status: Status
+    entry: CatalogEntry | None = None
+    anchor: CatalogEntry | None = None
+    """Nearest ancestor that is in the catalog (the 款 of an unknown 项, …), if any."""
+    missing_level: Level | None = None

@@ -6,7 +6,7 @@ lookup is a dict access: checkers call these methods once per table row of every
 
 from collections.abc import Iterable, Iterator
 
-from .model import CatalogEntry, IncomeItem, Kind, Level
+from .model import CatalogEntry, CodeStatus, IncomeItem, Kind, Level
 from .normalize import normalize_code, normalize_name
 
 __all__ = ["CodeTable", "IncomeTable"]
@@ -24,9 +24,24 @@ class CodeTable:
     :func:`~cnbudget.catalog.normalize_code`.
     """
 
-    __slots__ = ("_by_alias", "_by_code", "_by_name", "_children", "_levels", "kind", "year")
+    __slots__ = (
+        "_by_alias",
+        "_by_code",
+        "_by_name",
+        "_children",
+        "_complete",
+        "_levels",
+        "kind",
+        "year",
+    )
 
-    def __init__(self, kind: Kind, year: int, entries: Iterable[CatalogEntry]) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        year: int,
+        entries: Iterable[CatalogEntry],
+        complete: Iterable[str] = (),
+    ) -> None:
         self.kind: Kind = kind
         self.year = year
         self._levels = _LEVELS[kind]
@@ -50,6 +65,13 @@ class CodeTable:
                 self._by_alias.setdefault(normalize_name(alias), []).append(e)
             if e.parent is not None:
                 self._children.setdefault(e.parent, []).append(e)
+        self._complete: frozenset[str] = frozenset(normalize_code(c) for c in complete)
+        for c in self._complete:
+            entry = self._by_code.get(c)
+            if entry is None:
+                raise ValueError(f"{c}: marked complete in {year} but not in the {kind} table")
+            if len(c) + 2 not in self._levels:
+                raise ValueError(f"{c}: a {entry.level} has no children to be complete")
 
     # -- membership and iteration ------------------------------------------------------------
     def __contains__(self, code: object) -> bool:
@@ -84,6 +106,48 @@ class CodeTable:
     def entries(self, level: Level | None = None) -> list[CatalogEntry]:
         """All entries (of one level if given), in code order."""
         return [e for e in self._by_code.values() if level is None or e.level == level]
+
+    def is_complete(self, code: str | int) -> bool:
+        """Whether every child of ``code`` is listed (the 类/款 is marked in ``complete.csv``).
+
+        Only then can a missing child be called an error of the document; elsewhere the catalog
+        is known to be partial and a missing child is a gap of ours.
+        """
+        return normalize_code(code) in self._complete
+
+    def complete_codes(self, level: Level | None = None) -> list[CatalogEntry]:
+        """The entries marked complete (of one level if given), in code order."""
+        return [
+            self._by_code[c]
+            for c in sorted(self._complete)
+            if level is None or self._by_code[c].level == level
+        ]
+
+    def status(self, code: str | int) -> CodeStatus:
+        """Known, a gap of the catalog, or unknown (see :class:`CodeStatus`).
+
+        An unknown 项 under a known 款 is a gap unless that 款 is complete; an unknown 款 under a
+        known 类 likewise; an unknown 类 (or a code of no valid shape) is always unknown.
+        """
+        c = normalize_code(code)
+        entry = self._by_code.get(c)
+        if entry is not None:
+            return CodeStatus(c, "known", entry=entry)
+        level = self.level_of(c)
+        if level is None:
+            return CodeStatus(c, "unknown")
+        missing: Level = level
+        prefix = c
+        while len(prefix) > 3:
+            prefix = prefix[:-2]
+            anchor = self._by_code.get(prefix)
+            if anchor is not None:
+                closed = prefix in self._complete
+                return CodeStatus(
+                    c, "unknown" if closed else "gap", anchor=anchor, missing_level=missing
+                )
+            missing = self._levels[len(prefix)]
+        return CodeStatus(c, "unknown", missing_level="类")
 
     def counts(self) -> dict[str, int]:
         """Number of entries per level, e.g. ``{"类": 30, "款": 219, "项": 481}``."""

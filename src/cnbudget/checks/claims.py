@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cnbudget.layouts import normalize_label
-from cnbudget.model import Paragraph, Section
+from cnbudget.model import Paragraph, Section, Source
 
 NUM = r"\d[\d,，]*(?:\.\d+)?"
 _TOKEN = re.compile(
     rf"(?P<chg>(?P<cdir>增加|减少)\s*(?P<cnum>{NUM})\s*万元)"
     rf"|(?P<rate>(?P<rdir>增长|下降)\s*(?P<rnum>{NUM})\s*%)"
-    rf"|(?P<share>占[^，,；;。\d]{{0,12}}?(?P<snum>{NUM})\s*%)"
+    rf"|(?P<share>占(?P<sbase>[^，,；;。\d]{{0,12}}?)(?P<snum>{NUM})\s*%)"
     rf"|(?P<amt>(?P<anum>{NUM})\s*万元)"
     r"|(?P<brk>(?:其中|包括)\s*[:：])"
 )
@@ -69,6 +69,7 @@ class Statement:
     paragraph: int
     amount: Decimal | None = None
     share: Decimal | None = None
+    share_base: str | None = None  # the base the share names: "占本年支出合计的 x%"
     change: Decimal | None = None  # signed: 减少 is negative
     change_word: str | None = None
     rate: Decimal | None = None
@@ -77,6 +78,16 @@ class Statement:
     count: int | None = None
     parts: list[Statement] = field(default_factory=list)
     para_parts: list[Statement] = field(default_factory=list)
+    source: Source | None = None  # the paragraph's: line, or page + box in a PDF
+
+
+_SHARE_FILLER = re.compile(r"(?:的)?(?:比重|比例)?(?:为|是)?$")
+
+
+def _share_base_label(text: str) -> str | None:
+    """ "本年支出合计的" → "本年支出合计"; "" or "比重为" → None (the base is not named)."""
+    label = _SHARE_FILLER.sub("", text.strip()).strip()
+    return label or None
 
 
 @dataclass
@@ -86,9 +97,29 @@ class SectionClaims:
     section: Section
     statements: list[Statement]
 
+    def __post_init__(self) -> None:
+        self._whole: dict[int, Statement] = {}
+        for s in self.statements:
+            for p in (*s.parts, *s.para_parts):
+                self._whole.setdefault(id(p), s)
+
     @property
     def base(self) -> Statement | None:
         return next((s for s in self.statements if s.amount is not None), None)
+
+    def whole_of(self, st: Statement) -> Statement | None:
+        """The statement whose breakdown ("其中：") lists ``st``, if any."""
+        return self._whole.get(id(st))
+
+    def sentence_opener(self, st: Statement) -> Statement | None:
+        """The amount that opens ``st``'s sentence ("X 2,940.05 万元，主要用于：A …占 y%"), when it
+        is another statement with an amount and no share of its own."""
+        for s in self.statements:
+            if s is st:
+                return None
+            if s.paragraph == st.paragraph and s.sentence == st.sentence:
+                return s if s.amount is not None and s.share is None else None
+        return None
 
 
 def clean_subject(text: str, names: list[str]) -> str:
@@ -146,6 +177,7 @@ def paragraph_statements(
                     line=line,
                     paragraph=index,
                     amount=to_decimal(m["anum"]),
+                    source=para.source,
                 )
                 cm = _COUNT.search(raw)
                 current.count = int(cm.group(1)) if cm else None
@@ -169,6 +201,7 @@ def paragraph_statements(
                         sentence=sent.strip(),
                         line=line,
                         paragraph=index,
+                        source=para.source,
                     )
                     _attach(out, whole, current)
                 sign = Decimal(1) if m["cdir"] == "增加" else Decimal(-1)
@@ -189,6 +222,7 @@ def paragraph_statements(
             elif m.group("share"):
                 if current is not None and current.amount is not None and current.share is None:
                     current.share = to_decimal(m["snum"])
+                    current.share_base = _share_base_label(m["sbase"])
             elif m.group("brk"):
                 rest = sent[m.end() :]
                 if current is not None and not _TOKEN.search(rest):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,36 @@ def identity_tolerance(n_parts: int) -> Decimal:
     figure printed twice) must match exactly.
     """
     return HALF_QUANTUM * n_parts if n_parts > 1 else Decimal(0)
+
+
+_DECIMALS = re.compile(r"[.．](\d+)\s*$")
+
+
+def printed_half_quantum(amount: Amount, scale: Decimal) -> Decimal:
+    """Half the last printed digit of ``amount``, in 万元: ±0.5 元 for "22,118,861" in a 元 table
+    (scale 0.0001), ±0.005 for "326.72" in a 万元 table. A printed figure is the exact one rounded
+    to that digit, so it stands for anything within this distance."""
+    m = _DECIMALS.search(amount.printed or "")
+    decimals = len(m.group(1)) if m else 0
+    return Decimal(5).scaleb(-(decimals + 1)) * scale
+
+
+Cell = tuple[Table, Row | None, str]
+
+
+def rounding_tolerance(cells: Iterable[Cell], n_parts: int) -> Decimal:
+    """The tolerance of an identity over ``cells``: the policy's n × 0.005 for sums of parts
+    (exact for a restatement), widened to the rounding of the coarsest printed figure, so a
+    whole-元 figure compared with a 元-and-分 one is within ±0.5 元, never an error "差 -0.00"."""
+    coarsest = max(
+        (
+            printed_half_quantum(a, t.scale)
+            for t, r, c in cells
+            if r is not None and (a := r.values.get(c)) is not None
+        ),
+        default=Decimal(0),
+    )
+    return max(identity_tolerance(n_parts), coarsest)
 
 
 def column_label(table: Table, key: str, side: str | None = None) -> str:
@@ -124,7 +155,7 @@ class Context:
             return True
         found = t_amt.value if t_amt else Decimal(0)
         expected = sum((a.value for a in p_amts if a is not None), Decimal(0))
-        tol = identity_tolerance(n_parts)
+        tol = rounding_tolerance([total, *parts], n_parts)
         if abs(found - expected) <= tol:
             return True
         if n_parts == 1 and abs(found - expected) == QUANTUM:

@@ -36,13 +36,24 @@ class Rule(BaseModel):
     id: str
     severity: Literal["error", "warning", "notice"]
     family: Literal[
-        "arithmetic", "cross", "narrative", "catalog", "completeness", "reader", "final", "series"
+        "arithmetic",
+        "cross",
+        "narrative",
+        "wording",
+        "catalog",
+        "completeness",
+        "reader",
+        "final",
+        "series",
     ]
     title_zh: str
     title_en: str
     message_zh: str
     message_en: str
     rationale: str
+    #: How exact the comparison is and why (docs/rules/<family>.md quotes it); empty for rules
+    #: that compare no figures.
+    tolerance: str = ""
     trigger: list[TriggerEdit] = Field(default_factory=list)
     clean: list[TriggerEdit] = Field(default_factory=list)
 

@@ -244,8 +244,48 @@ def check(
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def rules(fmt: str) -> None:
-    """列出全部检查规则及其依据 / list every rule with its rationale."""
+@click.option(
+    "--catalog",
+    "show_catalog",
+    is_flag=True,
+    help="显示科目目录的收录情况 / show how much of the classification catalog is covered",
+)
+def rules(fmt: str, show_catalog: bool) -> None:
+    """列出全部检查规则及其依据 / list every rule with its rationale.
+
+    --catalog：按年度、按文件列出已收录的类/款/项数、标记为完整收录的类/款数，以及按来源分的行数。
+    """
+    if show_catalog:
+        from cnbudget.catalog.coverage import SOURCE_KINDS, coverage
+
+        report = coverage()
+        if fmt == "json":
+            click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        click.echo("政府收支分类科目收录情况 / classification catalog coverage")
+        for year in report:
+            for f in year["files"]:
+                c = f["counts"]
+                levels = " · ".join(f"{lvl} {n}" for lvl, n in c.items())
+                done = f"完整 complete: 类 {f['complete']['类']} / 款 {f['complete']['款']}"
+                click.echo(f"{year['year']}  {f['file']:<19} {levels} · {done}")
+                by_source = " · ".join(
+                    f"{zh} {en} {f['by_source'][k]}"
+                    for k, (zh, en) in SOURCE_KINDS.items()
+                    if f["by_source"][k]
+                )
+                click.echo(f"      按来源 by source: {by_source}")
+        click.echo(
+            "完整 = 其下级科目已全部收录（data/complete.csv）/ complete = every child listed.\n"
+            "按来源：每行只计其最强来源（source 列第一项）/ each row is counted once, under its "
+            "strongest (first listed) source.\n"
+            "样本 = 真实公开文件样本 the corpus sample; 参考清单 = 真实公开文件中印出的编码 codes "
+            "printed in real disclosures; 作者转录 = 未与财政部原文逐行核对 the author's "
+            "transcription, not checked line by line.\n"
+            "详见 / see src/cnbudget/catalog/data/README.md"
+        )
+        return
+
     from cnbudget.checks import load_rules
 
     book = load_rules()

@@ -24,14 +24,17 @@ from pathlib import Path
 import yaml
 
 from cnbudget.checks.context import (
+    Cell,
     Context,
     cell_location,
     column_label,
     identity_tolerance,
+    rounding_tolerance,
     row_label,
 )
 from cnbudget.checks.findings import Location
 from cnbudget.checks.refs import CellRef
+from cnbudget.checks.subjects import describe, path_of, resolve_path
 from cnbudget.layouts import normalize_label
 from cnbudget.model import Paragraph, Row, Section, Table
 from cnbudget.money import AMOUNT_QUANTUM, HALF_QUANTUM, HUNDRED, format_amount
@@ -45,11 +48,8 @@ _RATE = re.compile(
     rf"年初预算(?:数)?(?:为|是)?\s*(?P<budget>{NUM})\s*万元[，,]\s*(?:支出)?决算(?:数)?(?:为|是)\s*"
     rf"(?P<final>{NUM})\s*万元[，,]\s*完成(?:年初)?预算的\s*(?P<rate>{NUM})\s*[%％]"
 )
-_PATH = re.compile(r"(.+?)\((类|款|项)\)")
 _REASON = re.compile(r"原因")
 _FLAT = re.compile(r"持平")
-
-Cell = tuple[Table, Row | None, str]
 
 
 def _dec(text: str) -> Decimal:
@@ -122,7 +122,7 @@ def balance(ctx: Context, rule: str, left: list[Cell], right: list[Cell], **fmt:
         return True
     found = sum((v for v in lv if v is not None), Decimal(0))
     expected = sum((v for v in rv if v is not None), Decimal(0))
-    tol = identity_tolerance(n - 1)
+    tol = rounding_tolerance([*left, *right], n - 1)
     if abs(found - expected) <= tol:
         return True
     anchor = next((c for c in left if c[1] is not None), left[0])
@@ -247,28 +247,6 @@ def _three_public(ctx: Context, settings: dict) -> None:
         return  # one finding: the whole explanation lacks a reason
 
 
-def _find_item(table: Table, path: list[tuple[str, str]]) -> Row | None:
-    """The 项 row named by ``X（类）Y（款）Z（项）``, walking the codes down from the 类."""
-    rows = [r for r in table.rows if r.code and r.kind == "item"]
-    parent = ""
-    row: Row | None = None
-    for name, _level in path:
-        want = len(parent) + (3 if not parent else 2)
-        label = normalize_label(name)
-        cands = [
-            r
-            for r in rows
-            if r.code.startswith(parent)  # type: ignore[union-attr]
-            and len(r.code or "") == want
-            and normalize_label(r.name) == label
-        ]
-        if len(cands) != 1:
-            return None
-        row = cands[0]
-        parent = row.code or ""
-    return row
-
-
 def _items(ctx: Context, settings: dict) -> None:
     threshold = Decimal(str(settings.get("difference_percent", 5)))
     for conf in settings.get("items", []):
@@ -285,12 +263,38 @@ def _items(ctx: Context, settings: dict) -> None:
                     continue
                 blocks += 1
                 subject = m.group(1).strip()
-                path = _PATH.findall(normalize_label(subject))
+                path = path_of(subject)
                 if not path or path[-1][1] != "项":
                     continue
-                row = _find_item(table, path)
-                if row is not None and row.code:
+                mf = _FINAL.search(p.text)
+                res = resolve_path(
+                    [r for r in table.rows if r.kind == "item"],
+                    path,
+                    subject=subject,
+                    amount=_dec(mf.group(1)) if mf else None,
+                    value=lambda r, c=column: r.value0(c),
+                )
+                row = res.row
+                if row is None:
+                    if mf is not None and _dec(mf.group(1)):
+                        ctx.emit(
+                            "NAR-NAME-002",
+                            _sentence_location(p, subject),
+                            found=_dec(mf.group(1)),
+                            subject=subject,
+                            table=f"表{table.number}",
+                        )
+                    continue  # nothing to compare with: never an invented 0
+                if row.code:
                     explained.add(row.code)
+                if res.renamed:
+                    ctx.emit(
+                        "NAR-NAME-001",
+                        _sentence_location(p, subject),
+                        related=[cell_location(table, row, column)],
+                        subject=subject,
+                        row=describe(row),
+                    )
                 _item_claims(ctx, table, column, row, p, subject, threshold)
         if blocks == 0:
             continue  # this section explains no 项 (or the format is another one)
@@ -314,7 +318,7 @@ def _item_claims(
     ctx: Context,
     table: Table,
     column: str,
-    row: Row | None,
+    row: Row,
     p: Paragraph,
     subject: str,
     threshold: Decimal,
@@ -326,7 +330,7 @@ def _item_claims(
     final = _dec(mf.group(1))
     ctx.bump("narrative_amounts_checked")
     loc = _sentence_location(p, subject)
-    printed = row.value0(column) if row is not None else Decimal(0)
+    printed = row.value0(column)
     tol = identity_tolerance(1)
     if abs(final - printed) > tol:
         ctx.emit(
@@ -335,7 +339,7 @@ def _item_claims(
             expected=printed,
             found=final,
             tolerance=tol,
-            related=[cell_location(table, row, column)] if row is not None else [],
+            related=[cell_location(table, row, column)],
             subject=subject,
             table=f"表{table.number}",
         )

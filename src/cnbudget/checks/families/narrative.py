@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -14,14 +14,15 @@ import yaml
 from cnbudget.checks.claims import NUM, SectionClaims, Statement, section_claims, to_decimal
 from cnbudget.checks.context import Context, cell_location, identity_tolerance
 from cnbudget.checks.findings import Location
+from cnbudget.checks.organisation import shiye_outside_civil_service
 from cnbudget.checks.refs import CellRef
+from cnbudget.checks.subjects import describe, path_of, resolve_path
 from cnbudget.layouts import normalize_label
 from cnbudget.model import Row, Section, Table
-from cnbudget.money import HALF_QUANTUM, HUNDRED, format_amount, round_amount
+from cnbudget.money import AMOUNT_QUANTUM, HALF_QUANTUM, HUNDRED, format_amount, round_amount
 
 #: One subject vocabulary per layout: ``data/narrative/<layout id>.yaml``.
 DATA = Path(__file__).resolve().parents[1] / "data" / "narrative"
-_PATH = re.compile(r"(.+?)\((类|款|项)\)")
 _SECRET = re.compile(r"^特定目标")
 
 
@@ -47,12 +48,20 @@ def _context_for(section: Section, layout: str) -> dict | None:
 
 @dataclass
 class Target:
-    """Where a subject's figure lives, and its value (a missing row counts zero)."""
+    """Where a subject's figure lives, and its value (a missing row of a known cell counts zero).
+
+    ``renamed`` is the table's code and name when the narrative names that row otherwise;
+    ``missing`` when a classification path names no row of the table at all (then there is no
+    figure to compare with: never an invented 0).
+    """
 
     value: Decimal
     location: Location | None
     rule: str = "NAR-AMT-001"
     count: int | None = None
+    renamed: str | None = None
+    missing: bool = False
+    bound: str | None = None
 
 
 @lru_cache(maxsize=8192)
@@ -75,7 +84,9 @@ def _aliases(context: dict) -> list[tuple[str, dict]]:
 _ALIASES: dict[int, list[tuple[str, dict]]] = {}
 
 
-def _find_subject(ctx: Context, context: dict, subject: str) -> Target | None:
+def _find_subject(
+    ctx: Context, context: dict, subject: str, amount: Decimal | None = None
+) -> Target | None:
     label = _norm(subject)
     if not label:
         return None
@@ -93,7 +104,7 @@ def _find_subject(ctx: Context, context: dict, subject: str) -> Target | None:
     if hit is not None:
         return _target_for_entry(ctx, hit)
     if "rows" in context:
-        t = _find_row(ctx, context["rows"], subject)
+        t = _find_row(ctx, context["rows"], subject, amount)
         if t is not None:
             return t
     if "projects" in context:
@@ -112,8 +123,8 @@ def _target_for_entry(ctx: Context, entry: dict) -> Target | None:
         total = sum((r.value0("total") for r in rows), Decimal(0))
         loc = cell_location(t7, rows[0], "total") if rows else None
         return Target(total, loc, rule, count)
-    if entry.get("ref") is None:
-        return None  # a known subject that no table of this layout prints
+    if entry.get("refs"):
+        return _summed_target(ctx, entry["refs"], rule, count)
     if entry.get("ref") is None:
         return None  # a known subject that no table of this layout prints
     ref = CellRef.parse(entry["ref"])
@@ -123,12 +134,55 @@ def _target_for_entry(ctx: Context, entry: dict) -> Target | None:
     table, row = found
     value = row.value0(ref.column) if row else Decimal(0)
     loc = cell_location(table, row, ref.column) if row else None
-    return Target(value, loc, rule, count)
+    return Target(value, loc, rule, count, bound=entry.get("bound"))
+
+
+def _summed_target(ctx: Context, refs: list[str], rule: str, count: int | None) -> Target | None:
+    """A subject that is the sum of several cells: 当年财政拨款项目 are the projects of all three
+    budgets (表7 一般公共预算 + 表8 政府性基金 + 表9 国有资本经营 项目支出), as 表5 counts them."""
+    total = Decimal(0)
+    loc: Location | None = None
+    for text in refs:
+        ref = CellRef.parse(text)
+        found = ref.resolve(ctx.doc)
+        if found is None:
+            continue  # a table this document does not print adds nothing
+        table, row = found
+        if row is not None:
+            total += row.value0(ref.column)
+            loc = loc or cell_location(table, row, ref.column)
+    return Target(total, loc, rule, count)
+
+
+#: The tables whose projects are 财政拨款 projects, and the column of their project money.
+_FISCAL_PROJECT_TABLES = (
+    ("general_project", "total"),
+    ("fund_expenditure", "project"),
+    ("soe_expenditure", "project"),
+)
+
+
+def _fiscal_project_count(ctx: Context) -> int | None:
+    """Projects of 表7 + 表8 + 表9; None when a table has project money but lists no projects
+    (then the count cannot be known from the tables)."""
+    n = 0
+    for ttype, column in _FISCAL_PROJECT_TABLES:
+        table = ctx.doc.table(ttype)
+        if table is None:
+            continue
+        rows = [r for r in table.rows if r.kind == "project"]
+        total = table.total_row()
+        if not rows and total is not None and total.value(column):
+            return None
+        n += len(rows)
+    return n
 
 
 def _count(ctx: Context, what: str | None) -> int | None:
     if what is None:
         return None
+    if what == "fiscal_projects":
+        return _fiscal_project_count(ctx)
     if what in ("projects", "secret_projects"):
         t7 = ctx.doc.table("general_project")
         if t7 is None:
@@ -143,39 +197,31 @@ def _count(ctx: Context, what: str | None) -> int | None:
     return None
 
 
-def _find_row(ctx: Context, ref: str, subject: str) -> Target | None:
+def _find_row(ctx: Context, ref: str, subject: str, amount: Decimal | None) -> Target | None:
     head, _, column = ref.partition(":")
     tname, _, side = head.partition(".")
     table = ctx.doc.table(tname)
     if table is None:
         return None
     rows = [r for r in table.rows if r.code and (not side or r.side == side)]
-    path = _PATH.findall(normalize_label(subject))
+    path = path_of(subject)
     if not path:
         cands = [r for r in rows if len(r.code or "") == 3 and _norm(r.name) == _norm(subject)]
         if len(cands) == 1:
             return Target(cands[0].value0(column), cell_location(table, cands[0], column))
         return None
-    parent = ""
-    row: Row | None = None
-    for name, _level in path:
-        nxt = [
-            r
-            for r in rows
-            if r.code
-            and r.code.startswith(parent)
-            and len(r.code) == len(parent) + (3 if not parent else 2)
-            and _norm(r.name) == _norm(name)
-        ]
-        if len(nxt) != 1:
-            # The classification is not printed in this table: the stated amount must be 0.
-            return Target(
-                Decimal(0), Location(table_no=table.number, table_type=table.type, row_name=subject)
-            )
-        row = nxt[0]
-        parent = row.code or ""
-    assert row is not None
-    return Target(row.value0(column), cell_location(table, row, column))
+    res = resolve_path(rows, path, subject=subject, amount=amount, value=lambda r: r.value0(column))
+    if res.row is None:
+        return Target(
+            Decimal(0),
+            Location(table_no=table.number, table_type=table.type, row_name=subject),
+            missing=True,
+        )
+    return Target(
+        res.row.value0(column),
+        cell_location(table, res.row, column),
+        renamed=describe(res.row) if res.renamed else None,
+    )
 
 
 def _project_rows(table: Table) -> list[Row]:
@@ -203,7 +249,14 @@ def _find_project(ctx: Context, ref: str, subject: str) -> Target | None:
 
 
 def _sentence_location(st: Statement) -> Location:
-    return Location(sentence=st.sentence, row_name=st.raw_subject or None, source_line=st.line)
+    src = st.source
+    return Location(
+        sentence=st.sentence,
+        row_name=st.raw_subject or None,
+        source_line=st.line,
+        source_page=src.page if src else None,
+        source_bbox=src.bbox if src else None,
+    )
 
 
 def _within(printed: Decimal, low: Decimal, high: Decimal) -> bool:
@@ -239,29 +292,39 @@ def run(ctx: Context) -> None:
 
 
 def _check_section(ctx: Context, context: dict, claims: SectionClaims) -> None:
-    base = claims.base
+    shares: list[tuple[Statement, Statement, Location]] = []
     for st in claims.statements:
         ctx.bump("narrative_statements")
-        target = _find_subject(ctx, context, st.subject)
+        target = _find_subject(ctx, context, st.subject, st.amount)
         if target is None:
             ctx.bump("narrative_unverified")
         loc = _sentence_location(st)
+        subject = st.raw_subject or st.subject
+        if target is not None and target.missing:
+            ctx.bump("narrative_unverified")
+            if st.amount:
+                # A classification the table does not print, with a figure: say so once,
+                # never as a difference from an invented 0.
+                ctx.emit(
+                    "NAR-NAME-002",
+                    loc,
+                    found=st.amount,
+                    subject=subject,
+                    table=f"表{target.location.table_no}" if target.location else "",
+                )
+            target = None
+        elif target is not None and target.renamed:
+            ctx.emit(
+                "NAR-NAME-001",
+                loc,
+                related=[target.location] if target.location else [],
+                subject=subject,
+                row=target.renamed,
+            )
         related = [target.location] if target and target.location else []
         if st.amount is not None and target is not None:
             ctx.bump("narrative_amounts_checked")
-            tol = identity_tolerance(1)
-            # Tables printed in 元 hold four decimals in 万元; the narrative prints 0.01 万元.
-            expected = round_amount(target.value)
-            if abs(st.amount - expected) > tol:
-                ctx.emit(
-                    target.rule,
-                    loc,
-                    expected=expected,
-                    found=st.amount,
-                    tolerance=tol,
-                    related=related,
-                    subject=st.raw_subject or st.subject,
-                )
+            _check_amount(ctx, st, target, loc, related)
         if st.count is not None and target is not None and target.count is not None:
             if st.count != target.count:
                 ctx.emit(
@@ -270,10 +333,14 @@ def _check_section(ctx: Context, context: dict, claims: SectionClaims) -> None:
                     expected=Decimal(target.count),
                     found=Decimal(st.count),
                     related=related,
-                    subject=st.raw_subject or st.subject,
+                    subject=subject,
                 )
-        if st.share is not None and base is not None and base is not st and base.amount:
-            _check_share(ctx, st, base, loc)
+        if st.share is not None:
+            base = _share_base(ctx, context, claims, st)
+            if base is not None and base is not st and base.amount:
+                shares.append((st, base, loc))
+            else:
+                ctx.bump("narrative_shares_unverified")
         this_year = st.amount if st.amount is not None else (target.value if target else None)
         if st.change is not None and st.rate is not None:
             _check_rate(ctx, st, this_year, loc)
@@ -284,30 +351,154 @@ def _check_section(ctx: Context, context: dict, claims: SectionClaims) -> None:
                     loc,
                     expected=st.rate,
                     found=again,
-                    subject=st.raw_subject or st.subject,
+                    subject=subject,
                     change=format_amount(abs(st.change or Decimal(0))),
                     amount=format_amount(this_year) if this_year is not None else "?",
                 )
         for parts, kind in ((st.parts, "sentence"), (st.para_parts, "paragraph")):
             _check_parts(ctx, st, parts, loc, kind)
+    _check_shares(ctx, shares)
 
 
-def _check_share(ctx: Context, st: Statement, base: Statement, loc: Location) -> None:
-    ctx.bump("narrative_shares_checked")
-    assert st.amount is not None and st.share is not None and base.amount is not None
-    bounds = _ratio_bounds(st.amount, base.amount)
-    if bounds is None or _within(st.share, *bounds):
+def _check_amount(
+    ctx: Context, st: Statement, target: Target, loc: Location, related: list[Location]
+) -> None:
+    """The stated amount against its cell, exactly (both print 0.01 万元; tables printed in 元
+    hold four decimals in 万元 and are rounded to 0.01 first)."""
+    assert st.amount is not None
+    tol = identity_tolerance(1)
+    expected = round_amount(target.value)
+    diff = abs(st.amount - expected)
+    if diff <= tol:
         return
-    exact = st.amount * HUNDRED / base.amount
+    subject = st.raw_subject or st.subject
+    if target.bound == "upper_unless_shiye" and st.amount < expected:
+        # 机关运行经费 is the 公用经费 of 行政 and 参公 units only: smaller than 表6 公用经费
+        # is right wherever 事业 units outside 参公 management are included (or may be).
+        if shiye_outside_civil_service(ctx.doc) is not False:
+            return
+    if diff == AMOUNT_QUANTUM and _restated_elsewhere(ctx, target.location, st.amount):
+        # The narrative took the figure of the other table of a one-cent rounding pair.
+        ctx.emit(
+            "SUM-ROUND-001",
+            loc,
+            expected=expected,
+            found=st.amount,
+            related=related,
+            row=subject,
+            column="说明",
+            other=_where(target.location),
+            rule=target.rule,
+        )
+        return
     ctx.emit(
-        "NAR-SHARE-001",
+        target.rule,
         loc,
-        expected=exact.quantize(Decimal("0.01")),
-        found=st.share,
-        subject=st.raw_subject or st.subject,
-        base=format_amount(base.amount),
-        amount=format_amount(st.amount),
+        expected=expected,
+        found=st.amount,
+        tolerance=tol,
+        related=related,
+        subject=subject,
     )
+
+
+def _where(loc: Location | None) -> str:
+    if loc is None:
+        return "表中"
+    parts = [f"表{loc.table_no}" if loc.table_no else "", loc.row_code or "", loc.row_name or ""]
+    text = " ".join(p for p in parts if p)
+    return f"{text}「{loc.column}」" if loc.column else text
+
+
+def _same_cell(a: Location, b: Location) -> bool:
+    return (a.table_no, a.row_code, a.row_key, a.column, a.unit_name) == (
+        b.table_no,
+        b.row_code,
+        b.row_key,
+        b.column,
+        b.unit_name,
+    )
+
+
+def _restated_elsewhere(ctx: Context, cell: Location | None, amount: Decimal) -> bool:
+    """Is ``cell`` one side of a one-cent rounding pair (SUM-ROUND-001 already found by the
+    cross-table identities) whose other side prints ``amount``?"""
+    if cell is None:
+        return False
+    for f in ctx.findings:
+        if f.rule != "SUM-ROUND-001" or amount not in (f.expected, f.found):
+            continue
+        if any(_same_cell(cell, other) for other in (f.location, *f.related)):
+            return True
+    return False
+
+
+def _share_base(
+    ctx: Context, context: dict, claims: SectionClaims, st: Statement
+) -> Statement | None:
+    """What a share is a share *of*: the base its own sentence names ("占本年支出合计的"), else
+    the whole its breakdown belongs to ("…决算为 Y 万元，其中：A …占 x%"), else the amount that
+    opens its sentence or paragraph list, else the section's first amount."""
+    if st.share_base:
+        named = _named_base(ctx, context, claims, st)
+        return named  # a named base that cannot be found is not guessed
+    whole = claims.whole_of(st)
+    if whole is not None:
+        return whole
+    earlier = claims.sentence_opener(st)
+    if earlier is not None:
+        return earlier
+    return claims.base
+
+
+def _named_base(
+    ctx: Context, context: dict, claims: SectionClaims, st: Statement
+) -> Statement | None:
+    label = _norm(st.share_base)
+    if not label:
+        return None
+    before = claims.statements[: claims.statements.index(st)]
+    for cand in reversed(before):
+        subj = _norm(cand.subject)
+        if cand.amount is not None and subj and (subj == label or subj.endswith(label)):
+            return cand
+    target = _find_subject(ctx, context, st.share_base or "")
+    if target is None or target.missing:
+        return None
+    return Statement(
+        subject=st.share_base or "",
+        raw_subject=st.share_base or "",
+        sentence=st.sentence,
+        line=st.line,
+        paragraph=st.paragraph,
+        amount=round_amount(target.value),
+    )
+
+
+def _check_shares(ctx: Context, shares: list[tuple[Statement, Statement, Location]]) -> None:
+    """Each share against its base. Shares of one base that add up to exactly 100.00% may carry
+    a one-digit plug (尾差调整): a share one 0.01 off then is a notice, not an error."""
+    totals: dict[int, Decimal] = {}
+    for st, base, _ in shares:
+        totals[id(base)] = totals.get(id(base), Decimal(0)) + (st.share or Decimal(0))
+    for st, base, loc in shares:
+        ctx.bump("narrative_shares_checked")
+        assert st.amount is not None and st.share is not None and base.amount is not None
+        bounds = _ratio_bounds(st.amount, base.amount)
+        if bounds is None or _within(st.share, *bounds):
+            continue
+        exact = st.amount * HUNDRED / base.amount
+        expected = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        plugged = totals[id(base)] == HUNDRED and abs(st.share - expected) == AMOUNT_QUANTUM
+        ctx.emit(
+            "NAR-SHARE-002" if plugged else "NAR-SHARE-001",
+            loc,
+            expected=expected,
+            found=st.share,
+            subject=st.raw_subject or st.subject,
+            base=format_amount(base.amount),
+            amount=format_amount(st.amount),
+        )
 
 
 def _check_rate(ctx: Context, st: Statement, this_year: Decimal | None, loc: Location) -> None:
