@@ -25,16 +25,6 @@ _NUMBER_RE = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _DASHES = {"-", "—", "–", "－", "/", "——"}
 
 
-def sum_tolerance(n_terms: int) -> Decimal:
-    """Largest honest gap between a rounded total and the sum of ``n_terms`` rounded parts.
-
-    Each printed part may be off by up to half a quantum, and so may the printed total:
-    ``(n_terms + 1) × 0.005``. At least one quantum is always allowed so that two-term
-    identities (a = b + c) accept the common one-cent rounding gap.
-    """
-    return max(AMOUNT_QUANTUM, HALF_QUANTUM * (n_terms + 1))
-
-
 def strip_markup(text: str) -> str:
     """Remove the inline tags that PDF→text converters leave around cells (``<b>``, ``<p>``)."""
     if "<" not in text:

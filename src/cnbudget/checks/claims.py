@@ -133,9 +133,17 @@ def clean_subject(text: str, names: list[str]) -> str:
     return normalize_label(t)
 
 
+#: A classification path as the last label before a figure; official names contain "、"
+#: ("环境保护法规、规划及标准"), so the path is taken whole rather than split at it.
+_PATH_TAIL = re.compile(r"([^，,；;。：:]*[（(](?:类|款|项)[)）])([^，,；;。]*)$")
+
+
 def _subject_before(text: str, names: list[str]) -> tuple[str, str]:
     """The label that precedes a figure: the last clause, or the one before it when the last
     clause is filler ("2024 年预算数为")."""
+    m = _PATH_TAIL.search(text)
+    if m and "、" in m.group(1) and clean_subject(m.group(2).lstrip("：: "), names) in _FILLERS:
+        return clean_subject(m.group(1), names), m.group(1).strip()
     segs = [s for s in _BOUNDARY.split(text)]
     for seg in reversed(segs):
         c = clean_subject(seg, names)

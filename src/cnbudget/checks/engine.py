@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cnbudget.checks.context import Context
-from cnbudget.checks.families import arithmetic, catalog, completeness, cross, final, narrative
+from cnbudget.checks.families import (
+    arithmetic,
+    catalog,
+    completeness,
+    cross,
+    final,
+    narrative,
+    wording,
+)
 from cnbudget.checks.findings import SEVERITY_ORDER, Report
 from cnbudget.model import Document
 
@@ -15,6 +23,7 @@ FAMILIES: list[tuple[str, Callable[[Context], None]]] = [
     ("cross", cross.run),
     ("final", final.run),
     ("narrative", narrative.run),
+    ("wording", wording.run),
     ("catalog", catalog.run),
     ("completeness", completeness.run),
 ]

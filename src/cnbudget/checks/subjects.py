@@ -67,14 +67,7 @@ def resolve_path(
     resolved: Row | None = None
     unresolved: list[tuple[str, str]] = []
     for i, (name, level) in enumerate(path):
-        want = _LEVEL_LEN[level]
-        nxt = [
-            r
-            for r in coded
-            if r.code.startswith(parent)  # type: ignore[union-attr]
-            and len(r.code or "") == want
-            and _same(r.name, name)
-        ]
+        nxt = _named(coded, parent, name, _LEVEL_LEN[level])
         if len(nxt) != 1:
             unresolved = path[i:]
             break
@@ -82,6 +75,12 @@ def resolve_path(
         parent = resolved.code or ""
     if not unresolved:
         return Resolution(resolved, exact=True, candidates=[resolved] if resolved else [])
+    # A name printed at the wrong level ("住房保障支出（款）" for the 类 221) still anchors the
+    # path: the deepest unique such match below what resolved.
+    for name, _level in unresolved[:-1]:
+        anchor = _named(coded, parent, name, None)
+        if len(anchor) == 1 and len(anchor[0].code or "") > len(parent):
+            parent = anchor[0].code or ""
 
     below = [r for r in coded if r.code != parent and (r.code or "").startswith(parent)]
     # A printed code decides by itself when the table has it.
@@ -109,12 +108,24 @@ def resolve_path(
     if len(cands) != 1:
         return Resolution(None, exact=False, candidates=cands)
     agrees = amount is not None and value is not None and round_amount(value(cands[0])) == amount
-    # The one row of that name (below the levels that resolved): the row is meant, whatever its
-    # figure (the amount check then compares with it). Otherwise only an agreeing amount
-    # identifies the row.
-    if by_name or agrees:
+    # The one row of that name below a level that resolved: the row is meant, whatever its figure
+    # (the amount check then compares with it). With no level resolved, a name alone is too weak
+    # ("行政运行" exists under many 款): the amount must agree as well.
+    if (by_name and parent) or agrees:
         return Resolution(cands[0], exact=False, candidates=cands)
     return Resolution(None, exact=False, candidates=cands)
+
+
+def _named(rows: list[Row], parent: str, name: str, length: int | None) -> list[Row]:
+    """Rows below ``parent`` printed with ``name`` (at code length ``length`` when given)."""
+    return [
+        r
+        for r in rows
+        if (r.code or "").startswith(parent)
+        and r.code != parent
+        and (length is None or len(r.code or "") == length)
+        and _same(r.name, name)
+    ]
 
 
 def describe(row: Row) -> str:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnbudget.checks import check_document
+from cnbudget.checks.corpus_verified import VERIFIED, finding_key
 from cnbudget.checks.families.completeness import empty_explained, empty_subject
 from cnbudget.checks.findings import Report
 from cnbudget.checks.organisation import shiye_outside_civil_service
@@ -351,3 +352,59 @@ def test_generated_examples_stay_clean(seed: int) -> None:
     from cnbudget.example import example_text
 
     assert _rules(_check_text(example_text(seed=seed)), "error") == []
+
+
+# -- every corpus document gives exactly its verified errors and warnings -------------------------
+
+
+@pytest.mark.parametrize("name", sorted(VERIFIED))
+def test_corpus_document_gives_exactly_its_verified_findings(name: str) -> None:
+    path = corpus_file(name)
+    doc = read_text(path.read_text(encoding="utf-8")) if path.suffix == ".txt" else _pdf(name)
+    report = check_document(doc)
+    got = {finding_key(f) for f in report.findings if f.severity != "notice"}
+    assert got == VERIFIED[name]
+
+
+# -- regressions found by benchmarks/false_findings.py on generated documents ---------------------
+
+
+def test_generic_item_name_under_another_class_is_not_taken() -> None:
+    """ "文化旅游体育与传媒支出（类）文物（款）行政运行（项）：0.00 万元" (last year's item, gone this
+    year) must not land on 2150501 行政运行 of another 类."""
+    rows = [
+        Row(kind="item", name="资源勘探工业信息等支出", code="215", values=_v("401.28")),
+        Row(kind="item", name="行政运行", code="2150501", values=_v("401.28")),
+    ]
+    res = resolve_path(
+        rows,
+        path_of("文化旅游体育与传媒支出（类）文物（款）行政运行（项）"),
+        amount=Decimal("0.00"),
+        value=lambda r: r.value0("total"),
+    )
+    assert res.row is None
+
+
+def test_item_name_with_a_dunhao_stays_whole() -> None:
+    from cnbudget.checks.claims import paragraph_statements
+    from cnbudget.model import Paragraph
+
+    para = Paragraph(
+        text="8、节能环保支出（类）环境保护管理事务（款）环境保护法规、规划及标准（项）："
+        "2024 年预算数为 75.45 万元，比上年预算减少 10.56 万元，下降 12.28%。"
+    )
+    (st, *_), _ = paragraph_statements(para, 0, [])
+    assert path_of(st.subject)[-1] == ("环境保护法规、规划及标准", "项")
+
+
+def test_fiscal_section_reads_the_column_of_the_budget_its_sentence_names() -> None:
+    from cnbudget.checks.families.narrative import _rows_ref, _vocabulary
+
+    fiscal = next(c for c in _vocabulary("budget-11")["contexts"] if c["id"] == "fiscal")
+    assert _rows_ref(fiscal, "一般公共预算支出包括：城乡社区支出 245.70 万元") == (
+        "fiscal_summary.expenditure:general"
+    )
+    assert _rows_ref(fiscal, "政府性基金预算支出包括：城乡社区支出 2,084.63 万元") == (
+        "fiscal_summary.expenditure:fund"
+    )
+    assert _rows_ref(fiscal, "收入预算包括") == "fiscal_summary.expenditure:total"

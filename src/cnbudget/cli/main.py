@@ -250,11 +250,25 @@ def check(
     is_flag=True,
     help="显示科目目录的收录情况 / show how much of the classification catalog is covered",
 )
-def rules(fmt: str, show_catalog: bool) -> None:
+@click.option(
+    "--docs",
+    "docs_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="按规则族写出文档（每族一页）/ write one documentation page per rule family",
+)
+def rules(fmt: str, show_catalog: bool, docs_dir: str | None) -> None:
     """列出全部检查规则及其依据 / list every rule with its rationale.
 
     --catalog：按年度、按文件列出已收录的类/款/项数、标记为完整收录的类/款数，以及按来源分的行数。
+    --docs DIR：写出每个规则族的说明页（依据与容差）。
     """
+    if docs_dir:
+        from cnbudget.checks.ruledocs import write
+
+        for path in write(Path(docs_dir)):
+            click.echo(f"已写出 written: {path}")
+        return
     if show_catalog:
         from cnbudget.catalog.coverage import SOURCE_KINDS, coverage
 

@@ -37,7 +37,7 @@ from cnbudget.checks.refs import CellRef
 from cnbudget.checks.subjects import describe, path_of, resolve_path
 from cnbudget.layouts import normalize_label
 from cnbudget.model import Paragraph, Row, Section, Table
-from cnbudget.money import AMOUNT_QUANTUM, HALF_QUANTUM, HUNDRED, format_amount
+from cnbudget.money import AMOUNT_QUANTUM, HALF_QUANTUM, HUNDRED, format_amount, round_amount
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "narrative"
 NUM = r"\d[\d,，]*(?:\.\d+)?"
@@ -330,7 +330,8 @@ def _item_claims(
     final = _dec(mf.group(1))
     ctx.bump("narrative_amounts_checked")
     loc = _sentence_location(p, subject)
-    printed = row.value0(column)
+    # A table printed in 元 holds four decimals in 万元; the narrative prints 0.01 万元.
+    printed = round_amount(row.value0(column))
     tol = identity_tolerance(1)
     if abs(final - printed) > tol:
         ctx.emit(

@@ -85,7 +85,11 @@ _ALIASES: dict[int, list[tuple[str, dict]]] = {}
 
 
 def _find_subject(
-    ctx: Context, context: dict, subject: str, amount: Decimal | None = None
+    ctx: Context,
+    context: dict,
+    subject: str,
+    amount: Decimal | None = None,
+    sentence: str = "",
 ) -> Target | None:
     label = _norm(subject)
     if not label:
@@ -104,7 +108,7 @@ def _find_subject(
     if hit is not None:
         return _target_for_entry(ctx, hit)
     if "rows" in context:
-        t = _find_row(ctx, context["rows"], subject, amount)
+        t = _find_row(ctx, _rows_ref(context, sentence), subject, amount)
         if t is not None:
             return t
     if "projects" in context:
@@ -195,6 +199,17 @@ def _count(ctx: Context, what: str | None) -> int | None:
         t11 = ctx.doc.table("carryover")
         return None if t11 is None else sum(1 for r in t11.rows if r.kind == "project")
     return None
+
+
+def _rows_ref(context: dict, sentence: str) -> str:
+    """The cell reference for classification rows, its column chosen by what the sentence is
+    about when the context says so (``row_columns``: sentence lead → column)."""
+    ref = context["rows"]
+    lead = normalize_label(sentence)
+    for key, column in (context.get("row_columns") or {}).items():
+        if lead.startswith(normalize_label(key)):
+            return f"{ref.rsplit(':', 1)[0]}:{column}"
+    return ref
 
 
 def _find_row(ctx: Context, ref: str, subject: str, amount: Decimal | None) -> Target | None:
@@ -295,7 +310,7 @@ def _check_section(ctx: Context, context: dict, claims: SectionClaims) -> None:
     shares: list[tuple[Statement, Statement, Location]] = []
     for st in claims.statements:
         ctx.bump("narrative_statements")
-        target = _find_subject(ctx, context, st.subject, st.amount)
+        target = _find_subject(ctx, context, st.subject, st.amount, st.sentence)
         if target is None:
             ctx.bump("narrative_unverified")
         loc = _sentence_location(st)
