@@ -31,3 +31,20 @@ def corpus_file(name: str) -> Path:
 @cache
 def sample_text() -> str:
     return corpus_file(SAMPLE_NAME).read_text(encoding="utf-8")
+
+
+#: The corpus PDFs by what they are (see ../shared/corpus/README.md).
+COMMERCE = "shanghai-putuo-commerce-2025-dept-budget.pdf"
+UNIT = "shanghai-putuo-commerce-2025-unit-budget.pdf"
+FINANCE = "shanghai-putuo-finance-2024-dept-final.pdf"
+WANLI24 = "shanghai-putuo-wanli-street-2024-dept-budget.pdf"
+WANLI25 = "shanghai-putuo-wanli-street-2025-dept-budget.pdf"
+TEMPLATE = "template-dept-final-2024.pdf"
+
+
+@cache
+def corpus_pdf(name: str):  # -> cnbudget.model.Document (imported lazily: testing stays light)
+    """A corpus PDF read once per test session; a test that edits it must ``model_copy(deep=True)``."""
+    from cnbudget.ingest.pdf.reader import read_pdf
+
+    return read_pdf(corpus_file(name))

@@ -4,7 +4,6 @@ document or an edited copy of the sample, where the old logic cried wolf or kept
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 
 import pytest
 from hypothesis import given, settings
@@ -16,19 +15,11 @@ from cnbudget.checks.families.completeness import empty_explained, empty_subject
 from cnbudget.checks.findings import Report
 from cnbudget.checks.organisation import shiye_outside_civil_service
 from cnbudget.checks.subjects import path_of, resolve_path
-from cnbudget.ingest.pdf.reader import read_pdf
 from cnbudget.ingest.text import read_text
 from cnbudget.model import Amount, Document, Row
-from cnbudget.testing import corpus_file, sample_text
+from cnbudget.testing import FINANCE, WANLI24, WANLI25, corpus_file, corpus_pdf, sample_text
 
-FINANCE = "shanghai-putuo-finance-2024-dept-final.pdf"
-WANLI25 = "shanghai-putuo-wanli-street-2025-dept-budget.pdf"
-WANLI24 = "shanghai-putuo-wanli-street-2024-dept-budget.pdf"
-
-
-@cache
-def _pdf(name: str) -> Document:
-    return read_pdf(corpus_file(name))
+_pdf = corpus_pdf
 
 
 def _fresh(name: str) -> Document:

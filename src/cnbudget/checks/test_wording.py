@@ -17,17 +17,18 @@ from cnbudget.checks.context import Context
 from cnbudget.checks.families import wording
 from cnbudget.checks.rulebook import TriggerEdit
 from cnbudget.example import example_text
-from cnbudget.ingest.pdf.reader import read_pdf
 from cnbudget.ingest.text import read_text
 from cnbudget.model import Document, GlossaryEntry, Paragraph, Section
-from cnbudget.testing import corpus_file, sample_text
-
-COMMERCE = "shanghai-putuo-commerce-2025-dept-budget.pdf"
-UNIT = "shanghai-putuo-commerce-2025-unit-budget.pdf"
-FINANCE = "shanghai-putuo-finance-2024-dept-final.pdf"
-WANLI24 = "shanghai-putuo-wanli-street-2024-dept-budget.pdf"
-WANLI25 = "shanghai-putuo-wanli-street-2025-dept-budget.pdf"
-TEMPLATE = "template-dept-final-2024.pdf"
+from cnbudget.testing import (
+    COMMERCE,
+    FINANCE,
+    TEMPLATE,
+    UNIT,
+    WANLI24,
+    WANLI25,
+    corpus_pdf,
+    sample_text,
+)
 
 
 def apply(text: str, edits: list[tuple[int, str, str]]) -> str:
@@ -44,9 +45,7 @@ def wording_findings(doc: Document):
     return ctx.findings
 
 
-@cache
-def _pdf(name: str) -> Document:
-    return read_pdf(corpus_file(name))
+_pdf = corpus_pdf
 
 
 # -- each rule on the sample ------------------------------------------------------------------------
