@@ -9,8 +9,10 @@ from functools import cache
 
 import pytest
 
+from cnbudget.checks.corpus_verified import VERIFIED, finding_key
 from cnbudget.checks.engine import check_document
 from cnbudget.checks.refs import CellRef
+from cnbudget.checks.rulebook import load_rules
 from cnbudget.ingest.pdf.corpus_expected import EXPECTED, LAYOUTS, TYPES, Expect
 from cnbudget.ingest.pdf.normalize import has_radicals
 from cnbudget.ingest.pdf.reader import read_pdf
@@ -18,6 +20,7 @@ from cnbudget.model import Document, Table
 from cnbudget.testing import corpus_file
 
 FILES = list(LAYOUTS)
+RULES = load_rules()
 COMMERCE = "shanghai-putuo-commerce-2025-dept-budget.pdf"
 UNIT = "shanghai-putuo-commerce-2025-unit-budget.pdf"
 FINANCE = "shanghai-putuo-finance-2024-dept-final.pdf"
@@ -233,32 +236,16 @@ def test_template_tables_rows_and_codes() -> None:
     assert [r.key for r in three.rows][:3] == ["total", "outbound", "vehicles"]
 
 
-#: The clean corpus documents give no error finding, except the inconsistencies they really
-#: print (checked against ``pdftotext`` of the same pages, independent of this reader):
-#: * finance bureau 2024 决算, p21: "财政拨款收入支出总计0.3万元" where 表4 prints 总计 2,961.68
-#:   (NAR-AMT-001), and p21: "一般公共服务支出（类）2106.66万元，占71.73%" of 2940.05, i.e. 71.65 %
-#:   (NAR-SHARE-001). (表1 and 表4 print 社会保障和就业支出 as 326.71 where 表3 and 表5 print 326.72:
-#:   a one-cent rounding gap, reported as the notice SUM-ROUND-001.)
-#: (万里 2025 p7 names "卫生健康支出（类）卫生健康支出（款）计划生育事务（项）" where 表5 prints 21007
-#: 计划生育事务 / 2100717 计划生育服务 = 20.00: a naming defect, the warning NAR-NAME-001, not an
-#: amount error — see checks/test_trust.py for the exact findings of every corpus document.)
-KNOWN_ERRORS: dict[str, set[tuple[str, str]]] = {
-    FINANCE: {("NAR-AMT-001", "财政拨款收入支出总计"), ("NAR-SHARE-001", "一般公共服务支出")},
-}
-
-
+#: The corpus documents give no error finding but the ones verified by reading the page, listed
+#: with their reasons in ``checks/corpus_verified.py`` (checks/test_trust.py asserts the exact set of
+#: errors and warnings): the finance bureau's 决算 p21 "财政拨款收入支出总计0.3万元" and its 71.73 %
+#: share that the figures make 71.65 %, and the 决算 template's placeholders.
 @pytest.mark.parametrize("name", FILES)
 def test_no_unexpected_error_finding(name: str) -> None:
     report = check_document(_doc(name))
-    errors = [f for f in report.findings if f.severity == "error"]
-    known = KNOWN_ERRORS.get(name, set())
-    unexpected = [
-        f.message_en
-        for f in errors
-        if not any(f.rule == r and w in (f.message_zh or "") for r, w in known)
-    ]
-    assert unexpected == []
-    assert len(errors) == len(known)  # each known inconsistency is found, once
+    errors = {finding_key(f) for f in report.findings if f.severity == "error"}
+    verified = {k for k in VERIFIED[name] if RULES[k[0]].severity == "error"}
+    assert errors == verified
 
 
 def test_known_inconsistency_is_found_where_printed() -> None:
