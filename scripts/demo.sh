@@ -20,6 +20,10 @@ ex="$out/examples/example-0-2024.txt"
 "$cb" show "$ex"
 "$cb" check "$ex"
 "$cb" export "$ex" --format xlsx -o "$out/example-longform.xlsx"
+# each 2024 example restates its 2023 figures as 上年: the reconciliation finds no restatement
+for dept in 0 1 2; do
+  "$cb" reconcile "$out/examples/example-$dept-2023.txt" "$out/examples/example-$dept-2024.txt"
+done
 "$cb" template -o "$out/填报模板.xlsx"
 "$cb" build "$out/填报模板.xlsx" -o "$out/build"
 "$cb" import "$out/examples" --db "$out/cnbudget.db"

@@ -540,6 +540,7 @@ def budget_document_id(db: Any, final_id: int) -> int | None:
         if d.department_id == me.department_id
         and d.year == me.year
         and d.kind == "budget"
+        and d.scope == me.scope  # a 单位决算 pairs with the 单位预算, not the 部门预算
         and d.is_current
     ]
     return cands[0].id if cands else None

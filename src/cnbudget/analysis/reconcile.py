@@ -368,7 +368,8 @@ def table_changes(
 
 
 def previous_document_id(db: Any, document_id: int) -> int | None:
-    """The current version of the same department's document of the previous year and kind.
+    """The current version of the same department's document of the previous year, kind and
+    scope (a 单位预算 pairs with last year's 单位预算, never with the 部门预算).
 
     The department is the store's department id, so every alias and former name pairs.
     """
@@ -384,6 +385,7 @@ def previous_document_id(db: Any, document_id: int) -> int | None:
         if d.department_id == me.department_id
         and d.year == me.year - 1
         and d.kind == me.kind
+        and d.scope == me.scope
         and d.is_current
     ]
     return cands[0].id if cands else None

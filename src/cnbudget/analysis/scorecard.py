@@ -903,6 +903,7 @@ def score_region(
     from cnbudget.store import list_documents
 
     infos = list_documents(db, years=year, kind=kind, region=region, current_only=True)
+    infos = [i for i in infos if not i.is_template]  # a blank template is not scored
     out = _score_stored(db, infos, approvals)
     out.sort(key=lambda s: (-(s.scorecard.percent or 0), s.department))
     return out
@@ -915,4 +916,5 @@ def score_department(
     from cnbudget.store import list_documents
 
     infos = list_documents(db, department=department, kind=kind, current_only=True)
+    infos = [i for i in infos if not i.is_template]  # a blank template is not scored
     return sorted(_score_stored(db, infos, None), key=lambda s: (s.year, s.kind))

@@ -182,7 +182,7 @@ def schema() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--format",
     "fmt",
@@ -200,6 +200,18 @@ def schema() -> None:
 )
 @click.option("--en", "english", is_flag=True, help="英文信息 / messages in English")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="报告文件 / report file")
+@click.option(
+    "--year",
+    type=click.IntRange(1990, 2100),
+    default=None,
+    help="文件未印出年度时使用的预算年度 / budget year for documents that print none",
+)
+@click.option(
+    "--report",
+    "review_path",
+    type=click.Path(dir_okay=False),
+    help="审核报告（.xlsx 或 .html）/ review report for the finance bureau (.xlsx or .html)",
+)
 @layout_option
 def check(
     files: tuple[str, ...],
@@ -207,27 +219,66 @@ def check(
     fail_on: str,
     english: bool,
     output: str | None,
+    year: int | None,
+    review_path: str | None,
     layout: str | None,
 ) -> None:
-    """检查表内、表间和说明文字的一致性 / check FILES for every inconsistency.
+    """检查表内、表间和说明文字的一致性 / check FILES (or folders, recursively) for every
+    inconsistency. 文件夹中的 PDF、XLSX、HTML 和文本文件都会检查，其他文件跳过并说明原因。
 
-    退出码 exit status: 0 = 通过 ok, 1 = 有达到 --fail-on 级别的问题 findings, 2 = 无法读取 unreadable.
+    退出码 exit status: 0 = 通过 ok, 1 = 有达到 --fail-on 级别的问题 findings, 2 = 无法读取
+    unreadable (or nothing readable found).
     """
     from cnbudget.checks import check_document
     from cnbudget.cli.report import print_text, source_lines, to_json, to_junit
+    from cnbudget.outputs.review_report import (
+        ReportFormatError,
+        report_format,
+        write_review_report,
+    )
+    from cnbudget.store.importer import scan_paths
 
+    if review_path:
+        try:
+            report_format(review_path)  # refuse a wrong suffix before reading anything
+        except ReportFormatError as exc:
+            err.print(f"[bold red]{exc.message_zh}[/] / {exc.message_en}")
+            sys.exit(2)
+    scanned = scan_paths(files)
+    for s in scanned.skipped:
+        err.print(f"[yellow]跳过 / skipped[/] {s.path}：{s.reason}")
+    if not scanned.files:
+        err.print(
+            "[bold red]没有可检查的文件 / nothing to check[/] "
+            f"（跳过 {len(scanned.skipped)} 个 / {len(scanned.skipped)} skipped）"
+        )
+        sys.exit(2)
     reports = []
+    reviewed = []  # (file, document, report) for --report
+    failed = []  # (file, reason) for --report: an unreadable file is listed, not lost
     unreadable = False
-    for f in files:
+    for path in scanned.files:
+        f = str(path)
         try:
             doc = read_path(f, layout=layout)
         except ReadError as exc:
             err.print(f"[bold red]无法读取 / cannot read[/] {exc.message_zh} / {exc.message_en}")
+            failed.append((f, f"{exc.message_zh} / {exc.message_en}"))
             unreadable = True
             continue
+        if doc.metadata.year is None:
+            if year is None:
+                err.print(
+                    f"[yellow]未识别出预算年度 / no budget year[/] {f}：封面、标题、表名和编制日期"
+                    "都没有印出，按年度的检查（科目年份）可能不准；请用 --year 指定 / not on the "
+                    "cover, headings, table titles or compilation date; give it with --year"
+                )
+            else:
+                doc.metadata.year = year
         report = check_document(doc)
         report.document = f
         reports.append(report)
+        reviewed.append((f, doc, report))
         if fmt == "text":
             print_text(console, report, source_lines(Path(f)), english=english)
     if fmt != "text":
@@ -236,6 +287,13 @@ def check(
             Path(output).write_text(text, encoding="utf-8")
         else:
             click.echo(text)
+    if review_path:
+        try:
+            write_review_report(reviewed, review_path, failed=failed)
+        except OSError as exc:
+            err.print(f"[bold red]无法写入 {review_path}[/] / cannot write: {exc.strerror or exc}")
+            sys.exit(2)
+        err.print(f"已写入审核报告 / review report written: {review_path}")
     if unreadable:
         sys.exit(2)
     if any(r.at_or_above(fail_on) for r in reports):  # type: ignore[arg-type]
@@ -440,7 +498,7 @@ def build(input_path: str, out_dir: str, formats: str, regenerate: bool, english
 
 
 # Command groups defined in their own modules register themselves on `cli`.
-from cnbudget.cli import analysis_commands, store_commands  # noqa: E402,F401
+from cnbudget.cli import analysis_commands, review_commands, store_commands  # noqa: E402,F401
 
 
 def main() -> None:

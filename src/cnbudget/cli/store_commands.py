@@ -186,13 +186,24 @@ _NUMERIC = frozenset(
     show_default=True,
     help="摘要格式 / summary format",
 )
-def import_cmd(paths: tuple[str, ...], db: str | None, jobs: int | None, fmt: str) -> None:
+@click.option(
+    "--year",
+    type=click.IntRange(1990, 2100),
+    default=None,
+    help="文件未印出年度时使用的预算年度 / budget year for documents that print none",
+)
+def import_cmd(
+    paths: tuple[str, ...], db: str | None, jobs: int | None, fmt: str, year: int | None
+) -> None:
     """导入文件或文件夹到数据库 / import files and folders (recursive) into the store.
 
-    每份文件一个事务：要么完整保存，要么不保存；相同文件再次导入不做任何改变。
+    文件夹中的 PDF、XLSX、HTML 和文本文件都会导入，其他文件跳过并说明原因。
+    Folders contribute every PDF, XLSX, HTML and text file; other files are skipped with the
+    reason. 每份文件一个事务：要么完整保存，要么不保存；相同文件再次导入不做任何改变。
     Each document is stored whole or not at all; importing the same file again changes nothing.
 
-    退出码 exit status: 0 = 全部成功 ok, 1 = 有文件失败 some failed, 2 = 数据库无法打开 no database.
+    退出码 exit status: 0 = 成功 ok, 1 = 有文件失败或没有任何文件可导入 some failed or nothing
+    could be imported, 2 = 数据库无法打开 no database.
     """
     from rich.progress import (
         BarColumn,
@@ -224,7 +235,7 @@ def import_cmd(paths: tuple[str, ...], db: str | None, jobs: int | None, fmt: st
             progress.update(task, completed=done, total=total, description=Path(res.path).name)
 
         try:
-            summary = import_paths(list(paths), db, jobs=jobs, progress=on_file)
+            summary = import_paths(list(paths), db, jobs=jobs, progress=on_file, year=year)
         except StoreError as exc:
             _fail("无法打开数据库", str(exc))
 
@@ -232,6 +243,12 @@ def import_cmd(paths: tuple[str, ...], db: str | None, jobs: int | None, fmt: st
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     else:
         _print_summary(summary)
+    if summary.nothing_stored:
+        err.print(
+            "[bold red]没有任何文件可导入 / nothing could be imported[/] "
+            f"（{len(summary.results)} 个文件 files）"
+        )
+        sys.exit(1)
     if summary.failed:
         sys.exit(1)
 
@@ -244,7 +261,11 @@ def _print_summary(summary: Any) -> None:
     t.add_row("[green]已导入 imported[/]", str(counts["imported"]))
     t.add_row("未变化 unchanged", str(counts["unchanged"]))
     t.add_row("[red]失败 failed[/]" if counts["failed"] else "失败 failed", str(counts["failed"]))
+    t.add_row("跳过 skipped", str(counts["skipped"]))
     console.print(t)
+    # one line per skipped file, never wrapped, so that it can be searched (grep) and copied
+    for r in summary.skipped:
+        console.print(f"跳过 skipped: {r.path} — {r.reason}", soft_wrap=True, markup=False)
     if summary.failed:
         f = RichTable(title="失败原因 / why files failed", show_lines=True)
         f.add_column("文件 file", overflow="fold")
@@ -253,6 +274,14 @@ def _print_summary(summary: Any) -> None:
             f.add_row(r.path, r.reason or "")
         console.print(f)
     versions = [r for r in summary.imported if r.version and r.version > 1]
+    for r in summary.imported:
+        if r.is_template:
+            console.print(
+                f"[yellow]模板 template[/] {r.path}：名称是占位符（{r.department}），已保存但不计入"
+                f"部门、合计与同类比较 / placeholder names: stored, but not a department and "
+                "never counted",
+                soft_wrap=True,
+            )
     for r in versions:
         console.print(
             f"[yellow]新版本 new version[/] {r.department} {r.year}: v{r.version}"
@@ -610,6 +639,8 @@ def query_documents(
             "region": d.region,
             "year": d.year,
             "kind": d.kind,
+            "scope": d.scope,
+            "template": d.is_template,
             "version": d.version,
             "current": d.is_current,
             "amount_count": d.amount_count,
@@ -623,6 +654,8 @@ def query_documents(
         ("region", "地区 region"),
         ("year", "年度 year"),
         ("kind", "类型 kind"),
+        ("scope", "范围 scope"),
+        ("template", "模板 template"),
         ("version", "版本 v"),
         ("current", "最新 current"),
         ("amount_count", "金额数 amounts"),

@@ -156,6 +156,9 @@ class Figures:
     dept_owner: str
     dept_phone: str
     publication_date: dt.date
+    #: Last year's figures of the same department when this year restates them (a series);
+    #: ``None`` when the prior-year figures were drawn on their own.
+    previous: Figures | None = None
 
     # -- totals used across tables and text ------------------------------------------------
     def econ_total(self, code: str) -> Decimal:
@@ -222,6 +225,8 @@ class Figures:
 
     @cached_property
     def prior_transfer(self) -> Decimal:
+        if self.previous is not None:
+            return self.previous.general_transfer
         t = self.template.transfer_code
         return self.prior_general.get(t, ZERO) if t else ZERO
 
@@ -231,6 +236,8 @@ class Figures:
 
     @cached_property
     def prior_basic(self) -> Decimal:
+        if self.previous is not None:
+            return self.previous.basic
         return sum((v for c, v in self.prior_general.items() if c in self.basic_codes), ZERO)
 
     @cached_property
@@ -319,8 +326,40 @@ def draw(seed: int, year: int, department: int | None = None) -> Figures:
     """All base data of the example department for ``seed`` (same seed, same figures).
 
     ``department`` picks one of the fictional departments (index into ``TEMPLATES``) instead of
-    drawing it, so that a series of years of the same department can be generated.
+    drawing it, so that a series of years of the same department can be generated — and then
+    this year's 上年 figures are last year's figures of that series (:func:`restate`), so that
+    two generated years reconcile as a correct publication does.
     """
+    f = _draw(seed, year, department)
+    if department is None:
+        return f
+    return restate(f, _draw(seed, year - 1, department))
+
+
+def restate(f: Figures, previous: Figures) -> Figures:
+    """``f`` with every 上年 figure taken from ``previous`` (the same department a year
+    earlier): 一般公共预算 per 项, 政府性基金, 结转, 机关运行经费, 三公 and staff changes.
+
+    Why after drawing: the current year's own figures must not depend on whether its priors
+    are restated, so a year is the same document whether generated alone or in a series.
+    """
+    p = previous
+    f.previous = p
+    f.prior_general = {c: it.general for c, it in p.items.items() if it.general}
+    f.prior_fund = p.fund
+    f.prior_carry = p.carry
+    f.prior_public = p.public
+    f.three_public = {k: (v, p.three_public[k][0]) for k, (v, _) in f.three_public.items()}
+
+    def heads(fig: Figures, attr: str) -> int:
+        return sum(getattr(u, attr) for u in fig.units)
+
+    f.changes = tuple(heads(f, a) - heads(p, a) for a in ("active", "retired", "lixiu"))  # type: ignore[assignment]
+    return f
+
+
+def _draw(seed: int, year: int, department: int | None) -> Figures:
+    """The figures of one year, 上年 figures drawn around this year's (see :func:`draw`)."""
     rng = random.Random(f"cnbudget-example:{seed}:{year}")
     drawn = rng.choice(TEMPLATES)
     t = TEMPLATES[department % len(TEMPLATES)] if department is not None else drawn

@@ -18,6 +18,7 @@ from cnbudget.model.document import (
     Staffing,
     Table,
 )
+from cnbudget.model.identity import is_placeholder_name, scope_from_texts
 
 __all__ = [
     "Amount",
@@ -36,4 +37,6 @@ __all__ = [
     "Source",
     "Staffing",
     "Table",
+    "is_placeholder_name",
+    "scope_from_texts",
 ]

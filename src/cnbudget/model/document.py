@@ -18,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 RowKind = Literal["total", "subtotal", "class", "item", "unit", "project", "named"]
 Side = Literal["income", "expenditure"]
 DocumentKind = Literal["budget", "final"]
+#: Whose accounts a document presents: a 部门 (the department with all its units, consolidated)
+#: or one 单位 (a single budget unit). Part of a document's identity: a 单位预算 never replaces
+#: the 部门预算 of the same department and year.
+DocumentScope = Literal["department", "unit"]
 
 
 class _Model(BaseModel):
@@ -226,6 +230,14 @@ class Metadata(_Model):
     functions: str | None = Field(None, description="主要职能 as text")
     structure: str | None = Field(None, description="机构设置 as text")
     layout: str | None = Field(None, description="layout id the document was read with")
+    scope: DocumentScope = Field(
+        "department", description="部门 (department, consolidated) or 单位 (one budget unit)"
+    )
+    is_template: bool = Field(
+        False,
+        description="a blank template (names are placeholders such as 上海市XX局), not a "
+        "real department's disclosure: kept out of departments, totals and peers",
+    )
     reader: Literal["text", "pdf", "xlsx", "html", "workbook"] | None = Field(
         None, description="which reader produced the document"
     )

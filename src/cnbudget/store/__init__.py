@@ -17,6 +17,7 @@ from cnbudget.store.importer import (
     StoreError,
     expand_paths,
     import_paths,
+    scan_paths,
 )
 from cnbudget.store.migrate import current_revision, head, upgrade
 from cnbudget.store.queries import (
@@ -29,6 +30,7 @@ from cnbudget.store.queries import (
     SeriesPoint,
     class_totals,
     compare_documents,
+    counted,
     department_series,
     economic_totals,
     findings,
@@ -57,6 +59,7 @@ __all__ = [
     "StoreError",
     "class_totals",
     "compare_documents",
+    "counted",
     "current_revision",
     "department_series",
     "economic_totals",
@@ -74,6 +77,7 @@ __all__ = [
     "raw_file",
     "resolve_department",
     "resolve_url",
+    "scan_paths",
     "session_scope",
     "upgrade",
 ]

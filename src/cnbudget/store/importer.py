@@ -3,8 +3,10 @@ transaction.
 
 How it works, and why:
 
-1. **Expand** the paths: folders recursively (``*.txt`` by default, hidden files skipped), files
-   as given (any file :func:`cnbudget.ingest.read_path` accepts; it explains the others).
+1. **Expand** the paths: folders recursively, every kind a reader reads (PDF, XLSX, HTML, text:
+   by extension, or by content for a file named otherwise); any other file found in a folder is
+   ``skipped`` with the reason, hidden entries are passed over. Files named explicitly are
+   tried whatever they are (:func:`cnbudget.ingest.read_path` explains the ones it refuses).
 2. **Hash** every file in the parent and look the hashes up: a file whose bytes are already
    stored is ``unchanged`` without being parsed, so re-importing a folder is cheap and changes
    nothing.
@@ -57,6 +59,8 @@ from cnbudget.store.schema import (
 
 __all__ = [
     "DEFAULT_PATTERNS",
+    "READABLE_SUFFIXES",
+    "Expanded",
     "FileResult",
     "ImportSummary",
     "Resolver",
@@ -64,13 +68,18 @@ __all__ = [
     "expand_paths",
     "import_paths",
     "prepare_file",
+    "scan_paths",
     "store_prepared",
 ]
 
-#: What a folder contributes (a file named explicitly is always tried).
-DEFAULT_PATTERNS: tuple[str, ...] = ("*.txt",)
+#: What a folder contributes by extension (case-insensitive); a file named explicitly is always
+#: tried, and a folder's file with another extension is taken when its content is a PDF, XLSX
+#: or HTML (a download saved without its extension).
+READABLE_SUFFIXES: tuple[str, ...] = (".pdf", ".xlsx", ".html", ".htm", ".txt")
+#: The same as glob patterns (for callers that list folders themselves).
+DEFAULT_PATTERNS: tuple[str, ...] = tuple(f"*{s}" for s in READABLE_SUFFIXES)
 
-Status = Literal["imported", "unchanged", "failed"]
+Status = Literal["imported", "unchanged", "failed", "skipped"]
 Progress = Callable[["FileResult", int, int], None]
 
 
@@ -91,6 +100,8 @@ class FileResult:
     department: str | None = None
     year: int | None = None
     kind: str | None = None
+    scope: str | None = None
+    is_template: bool = False
     amounts: int = 0
     findings: int = 0
     reason_zh: str | None = None
@@ -131,8 +142,19 @@ class ImportSummary:
         return self._with("failed")
 
     @property
+    def skipped(self) -> list[FileResult]:
+        """Files found in a folder that are not of a kind any reader reads."""
+        return self._with("skipped")
+
+    @property
     def counts(self) -> dict[str, int]:
-        return {s: len(self._with(s)) for s in ("imported", "unchanged", "failed")}
+        return {s: len(self._with(s)) for s in ("imported", "unchanged", "failed", "skipped")}
+
+    @property
+    def nothing_stored(self) -> bool:
+        """No file is in the store after this run (none imported, none already there): the
+        caller should exit non-zero, because "imported 0" is never a success."""
+        return not self.imported and not self.unchanged
 
     @property
     def parse_seconds(self) -> float:
@@ -168,6 +190,8 @@ class ImportSummary:
                     "department": r.department,
                     "year": r.year,
                     "kind": r.kind,
+                    "scope": r.scope,
+                    "is_template": r.is_template,
                     "amounts": r.amounts,
                     "findings": r.findings,
                     "reason": r.reason_zh,
@@ -183,37 +207,89 @@ class ImportSummary:
 # Paths
 
 
-def expand_paths(
-    paths: Iterable[str | os.PathLike[str]], patterns: Sequence[str] = DEFAULT_PATTERNS
-) -> list[Path]:
-    """Files to import: folders searched recursively for ``patterns`` (hidden entries skipped),
-    files kept as given, each file once, in a stable order (folder contents sorted).
+@dataclass
+class Expanded:
+    """The files to read, and the files of folders that were left out with the reason."""
 
-    A path that does not exist is kept, so that its failure is reported rather than lost.
+    files: list[Path] = field(default_factory=list)
+    skipped: list[FileResult] = field(default_factory=list)
+
+
+def _readable(f: Path) -> bool:
+    """Whether a file found in a folder is of a kind a reader reads: by extension, else by its
+    first bytes (PDF, XLSX, HTML only: any file would pass as "text")."""
+    if f.suffix.lower() in READABLE_SUFFIXES:
+        return True
+    from cnbudget.ingest.detect import sniff
+
+    try:
+        with f.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return True  # let the reader report why it cannot be read
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            return sniff(f.read_bytes()) == "xlsx"
+        except OSError:
+            return True
+    return sniff(head) in ("pdf", "html")
+
+
+def _skip(f: Path) -> FileResult:
+    kind = f.suffix.lower() or "无扩展名"
+    kind_en = f.suffix.lower() or "no extension"
+    return FileResult(
+        str(f),
+        "skipped",
+        reason_zh=f"不是可读取的文件类型（{kind}；可读取 PDF、XLSX、HTML、文本 .txt）",
+        reason_en=f"not a kind cnbudget reads ({kind_en}; it reads PDF, XLSX, HTML, text .txt)",
+    )
+
+
+def scan_paths(
+    paths: Iterable[str | os.PathLike[str]], patterns: Sequence[str] | None = None
+) -> Expanded:
+    """Files to import, each once, in a stable order (folder contents sorted): folders searched
+    recursively (hidden entries passed over) for every readable kind — or only ``patterns``
+    when given — and files kept as given.
+
+    A folder's other files become ``skipped`` results with their reason (never silently lost);
+    a path that does not exist is kept, so that its failure is reported.
     """
-    out: list[Path] = []
+    out = Expanded()
     seen: set[Path] = set()
 
     def add(p: Path) -> None:
         key = p.resolve()
         if key not in seen:
             seen.add(key)
-            out.append(p)
+            out.files.append(p)
 
     for raw in paths:
         p = Path(raw).expanduser()
-        if p.is_dir():
-            found: set[Path] = set()
-            for pattern in patterns:
-                for f in p.rglob(pattern):
-                    rel = f.relative_to(p).parts
-                    if f.is_file() and not any(part.startswith(".") for part in rel):
-                        found.add(f)
-            for f in sorted(found):
-                add(f)
-        else:
+        if not p.is_dir():
             add(p)
+            continue
+        found: set[Path] = set()
+        for pattern in patterns or ("*",):
+            for f in p.rglob(pattern):
+                rel = f.relative_to(p).parts
+                if f.is_file() and not any(part.startswith(".") for part in rel):
+                    found.add(f)
+        for f in sorted(found):
+            if patterns or _readable(f):
+                add(f)
+            elif f.resolve() not in seen:
+                seen.add(f.resolve())
+                out.skipped.append(_skip(f))
     return out
+
+
+def expand_paths(
+    paths: Iterable[str | os.PathLike[str]], patterns: Sequence[str] | None = None
+) -> list[Path]:
+    """The files :func:`scan_paths` would read (its skipped files left out)."""
+    return scan_paths(paths, patterns).files
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,11 +305,15 @@ class _Failure:
     parse_seconds: float = 0.0
 
 
-def prepare_file(path: str) -> Prepared | _Failure:
-    """Read, check and flatten one file (runs in a worker process). Never raises."""
+def prepare_file(path: str, year: int | None = None) -> Prepared | _Failure:
+    """Read, check and flatten one file (runs in a worker process). Never raises.
+
+    ``year`` is the budget year to file the document under when it prints none (``--year``);
+    a year the document prints always wins.
+    """
     t0 = time.perf_counter()
     try:
-        return _prepare_file(path, t0)
+        return _prepare_file(path, t0, year)
     except Exception as exc:  # a reader or checker bug must not abort the whole import
         return _Failure(
             path,
@@ -243,7 +323,7 @@ def prepare_file(path: str) -> Prepared | _Failure:
         )
 
 
-def _prepare_file(path: str, t0: float) -> Prepared | _Failure:
+def _prepare_file(path: str, t0: float, year: int | None = None) -> Prepared | _Failure:
     from cnbudget.checks import check_document
     from cnbudget.ingest import ReadError, read_path
 
@@ -285,10 +365,14 @@ def _prepare_file(path: str, t0: float) -> Prepared | _Failure:
             f"{p.name}: no department name found, cannot file the document",
             sha,
         )
+    if md.year is None and year is not None:
+        md.year = year
     if md.year is None:
         return fail(
-            f"{p.name}：未识别出预算年度，无法归档",
-            f"{p.name}: no budget year found, cannot file the document",
+            f"{p.name}：未识别出预算年度（封面、标题、表名和编制日期都没有印出），无法归档；"
+            "请用 --year 指定年度",
+            f"{p.name}: no budget year found (not on the cover, in headings, table titles or "
+            "the compilation date), cannot file the document; give it with --year",
             sha,
         )
     report = check_document(doc)
@@ -493,6 +577,8 @@ def store_prepared(
         department=meta["full_name"],
         year=meta["year"],
         kind=meta["kind"],
+        scope=meta["scope"],
+        is_template=meta["is_template"],
         parse_seconds=prep.parse_seconds,
     )
     if check_existing:
@@ -506,10 +592,13 @@ def store_prepared(
     region_id = _region_id(conn, meta, resolver)
     dept_id = _department_id(conn, meta, region_id, resolver, result.notes)
 
+    # A document's identity: department (region included), year, 预算/决算 and 部门/单位 scope;
+    # a new version replaces only the same identity (a 单位预算 never supersedes the 部门预算).
     series = (
         _DOCS.c.department_id == dept_id,
         _DOCS.c.year == meta["year"],
         _DOCS.c.kind == meta["kind"],
+        _DOCS.c.scope == meta["scope"],
     )
     prev_q = (
         select(_DOCS.c.id, _DOCS.c.version).where(*series).order_by(_DOCS.c.version.desc()).limit(1)
@@ -532,6 +621,8 @@ def store_prepared(
             department_id=dept_id,
             year=meta["year"],
             kind=meta["kind"],
+            scope=meta["scope"],
+            is_template=meta["is_template"],
             version=version,
             supersedes_id=supersedes,
             is_current=True,
@@ -757,6 +848,8 @@ def _known_hashes(engine: Engine, hashes: Iterable[str]) -> dict[str, Any]:
         _DOCS.c.department_alias,
         _DOCS.c.year,
         _DOCS.c.kind,
+        _DOCS.c.scope,
+        _DOCS.c.is_template,
         _DOCS.c.amount_count,
     )
     with engine.connect() as conn:
@@ -798,19 +891,24 @@ def import_paths(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
-    patterns: Sequence[str] = DEFAULT_PATTERNS,
+    patterns: Sequence[str] | None = None,
     migrate: bool = True,
+    year: int | None = None,
 ) -> ImportSummary:
     """Import files and folders into the store at ``url`` and say what happened to each.
 
     ``jobs``: worker processes for parsing and checking (default: the number of CPUs; ``1``
     parses in this process). ``progress(result, done, total)`` is called once per file as it
-    is resolved: files already stored first, then the others in input order. ``migrate`` brings the schema to head first (cheap when
-    it is already there). Raises :class:`StoreError` only if the database cannot be opened.
+    is resolved: skipped and already stored files first, then the others in input order.
+    ``patterns`` limits what folders contribute (default: every readable kind, the rest
+    ``skipped``). ``year`` files documents that print no year (``--year``). ``migrate`` brings
+    the schema to head first (cheap when it is already there). Raises :class:`StoreError` only
+    if the database cannot be opened.
     """
     t_start = time.perf_counter()
-    files = expand_paths(paths, patterns)
-    total = len(files)
+    scanned = scan_paths(paths, patterns)
+    files = scanned.files
+    total = len(files) + len(scanned.skipped)
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     summary = ImportSummary(jobs=jobs)
     engine, owned = _open(url, migrate)
@@ -836,6 +934,8 @@ def import_paths(
                     + (f"（{stored.department_alias}）" if stored.department_alias else ""),
                     year=stored.year,
                     kind=stored.kind,
+                    scope=stored.scope,
+                    is_template=bool(stored.is_template),
                     amounts=stored.amount_count,
                     reason_zh="文件已导入",
                     reason_en="already imported",
@@ -857,11 +957,14 @@ def import_paths(
             if progress is not None:
                 progress(res, done, total)
 
+        for res in scanned.skipped:
+            report(res)
+
         for key in (str(f) for f in files):
             if key in results:
                 report(results[key])
 
-        for prep in _prepared_in_order(to_parse, jobs):
+        for prep in _prepared_in_order(to_parse, jobs, year):
             if isinstance(prep, _Failure):
                 res = FileResult(
                     prep.path,
@@ -896,12 +999,14 @@ def import_paths(
     finally:
         if owned:
             engine.dispose()
-    summary.results = [results[str(f)] for f in files]
+    summary.results = [results[str(f)] for f in files] + scanned.skipped
     summary.wall_seconds = time.perf_counter() - t_start
     return summary
 
 
-def _prepared_in_order(paths: list[str], jobs: int) -> Iterable[Prepared | _Failure]:
+def _prepared_in_order(
+    paths: list[str], jobs: int, year: int | None = None
+) -> Iterable[Prepared | _Failure]:
     """Worker results in input order, with a bounded number of files in flight.
 
     In order, so that two versions of one document in the same run are numbered as given;
@@ -909,21 +1014,21 @@ def _prepared_in_order(paths: list[str], jobs: int) -> Iterable[Prepared | _Fail
     """
     if jobs <= 1 or len(paths) <= 1:
         for p in paths:
-            yield prepare_file(p)
+            yield prepare_file(p, year)
         return
     window = jobs * 4
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
         pending: deque[tuple[str, Future[Prepared | _Failure]]] = deque()
         it = iter(paths)
         for p in it:
-            pending.append((p, pool.submit(prepare_file, p)))
+            pending.append((p, pool.submit(prepare_file, p, year)))
             if len(pending) >= window:
                 break
         while pending:
             path, fut = pending.popleft()
             nxt = next(it, None)
             if nxt is not None:
-                pending.append((nxt, pool.submit(prepare_file, nxt)))
+                pending.append((nxt, pool.submit(prepare_file, nxt, year)))
             try:
                 yield fut.result()
             except Exception as exc:  # a worker died (killed, out of memory)

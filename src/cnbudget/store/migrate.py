@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL
 
 from cnbudget.store.db import make_engine
@@ -45,13 +45,41 @@ def head() -> str:
 def _run(url: UrlLike, fn: str, revision: str) -> None:
     engine = url if isinstance(url, Engine) else make_engine(url)
     try:
-        with engine.begin() as conn:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn
-            getattr(command, fn)(cfg, revision)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                _sqlite_foreign_keys(conn, on=False)
+            try:
+                with conn.begin():
+                    cfg = alembic_config()
+                    cfg.attributes["connection"] = conn
+                    getattr(command, fn)(cfg, revision)
+                    if sqlite:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            finally:
+                if sqlite:
+                    _sqlite_foreign_keys(conn, on=True)
     finally:
         if not isinstance(url, Engine):
             engine.dispose()
+
+
+def _sqlite_foreign_keys(conn: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign keys off for a migration, and back on after it.
+
+    Why: SQLite alters a table by rebuilding it (Alembic's batch mode: copy, ``DROP``, rename),
+    and with foreign keys on, ``DROP TABLE documents`` first deletes every row — which
+    ``ON DELETE CASCADE`` would carry into every table and amount. The pragma only takes effect
+    outside a transaction, so it is set (and checked) before the migration's transaction.
+    """
+    conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    conn.commit()
+    state = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    conn.commit()
+    if bool(state) != on:
+        raise RuntimeError(f"cannot switch SQLite foreign keys {'on' if on else 'off'}")
 
 
 def upgrade(url: UrlLike = None, revision: str = "head") -> None:

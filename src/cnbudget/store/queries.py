@@ -6,9 +6,16 @@ CLI, the REST API and notebooks call them the same way. All SQL is built from SQ
 expressions with bound parameters; sums are computed by the database on exact columns
 (:class:`~cnbudget.store.types.Money`), ratios in Python with ``Decimal``.
 
-By default only the **current version** of each (department, year, kind) is counted, so a
-corrected re-publication replaces its predecessor in every aggregate instead of doubling it;
+By default only the **current version** of each (department, year, kind, scope) is counted, so
+a corrected re-publication replaces its predecessor in every aggregate instead of doubling it;
 pass ``current_only=False`` to see every stored version.
+
+**Never the same money twice** (:func:`counted`): a 部门预算 consolidates all its units, the
+机关本级 unit included, so where a department has a current 部门 document for a year and kind,
+aggregates (totals, series, peers) count that one and leave its 单位 documents out; a 单位
+document counts only where no 部门 document of its department, year and kind is stored (then it
+is the only figure known). Templates (placeholder names, ``is_template``) never count and are
+not departments. Document listings show every document with its ``scope`` and ``is_template``.
 
 Which tables feed which question (table types of the ``budget-11`` layout):
 
@@ -32,8 +39,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, distinct, func, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import ColumnElement, Integer, Select, and_, distinct, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, defer
 
 from cnbudget.model import Document
 from cnbudget.store.db import DbLike, session_scope
@@ -60,6 +67,7 @@ __all__ = [
     "SeriesPoint",
     "class_totals",
     "compare_documents",
+    "counted",
     "department_series",
     "economic_totals",
     "findings",
@@ -110,6 +118,8 @@ class DocumentInfo:
     amount_count: int
     staff_actual: int | None
     staff_active: int | None
+    scope: str = "department"
+    is_template: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,6 +260,29 @@ def resolve_department(db: DbLike, department: int | str) -> list[int]:
         return sorted(set(s.scalars(_alias_match(department))))
 
 
+def counted() -> ColumnElement[bool]:
+    """The documents aggregates count: current, not a template, and of 部门 scope — or of 单位
+    scope where its department has no current 部门 document of the same year and kind.
+
+    A correlated ``EXISTS`` over ``documents``, usable in any statement that selects from
+    :class:`DocumentRow` (the REST API and web pages can filter with it too).
+    """
+    dept = aliased(DocumentRow)
+    has_department_doc = exists().where(
+        dept.department_id == DocumentRow.department_id,
+        dept.year == DocumentRow.year,
+        dept.kind == DocumentRow.kind,
+        dept.scope == "department",
+        dept.is_current.is_(True),
+        dept.is_template.is_(False),
+    )
+    return and_(
+        DocumentRow.is_current.is_(True),
+        DocumentRow.is_template.is_(False),
+        or_(DocumentRow.scope == "department", ~has_department_doc),
+    )
+
+
 def _filters(
     stmt: Select[Any],
     *,
@@ -258,8 +291,13 @@ def _filters(
     department: int | str | None,
     region: str | None,
     current_only: bool,
+    aggregate: bool = False,
 ) -> Select[Any]:
-    """Restrict a statement that already joins documents, departments and regions."""
+    """Restrict a statement that already joins documents, departments and regions.
+
+    ``aggregate``: the statement sums money, so templates never count and ``current_only``
+    means :func:`counted` (one scope per department, year and kind).
+    """
     if years is not None:
         ys = [years] if isinstance(years, int) else list(years)
         stmt = stmt.where(DocumentRow.year.in_(ys))
@@ -276,7 +314,11 @@ def _filters(
                 RegionRow.province == region, RegionRow.city == region, RegionRow.district == region
             )
         )
-    if current_only:
+    if aggregate and current_only:
+        stmt = stmt.where(counted())
+    elif aggregate:
+        stmt = stmt.where(DocumentRow.is_template.is_(False))
+    elif current_only:
         stmt = stmt.where(DocumentRow.is_current.is_(True))
     return stmt
 
@@ -322,6 +364,8 @@ def _doc_info(d: DocumentRow) -> DocumentInfo:
         amount_count=d.amount_count,
         staff_actual=d.staff_actual,
         staff_active=d.staff_active,
+        scope=d.scope,
+        is_template=bool(d.is_template),
     )
 
 
@@ -333,8 +377,13 @@ def list_documents(
     department: int | str | None = None,
     region: str | None = None,
     current_only: bool = False,
+    counted_only: bool = False,
 ) -> list[DocumentInfo]:
-    """Stored documents (every version unless ``current_only``), by department, year, version."""
+    """Stored documents (every version unless ``current_only``), by department, year, version.
+
+    Every scope and templates are listed (each with ``scope`` / ``is_template``);
+    ``counted_only`` lists only the documents aggregates count (:func:`counted`).
+    """
     stmt = (
         select(DocumentRow)
         .options(defer(DocumentRow.document_json_zlib))  # ~15 KB each, not needed to list
@@ -347,15 +396,32 @@ def list_documents(
         kind=kind,
         department=department,
         region=region,
-        current_only=current_only,
-    ).order_by(DocumentRow.department_id, DocumentRow.year, DocumentRow.kind, DocumentRow.version)
+        current_only=current_only or counted_only,
+        aggregate=counted_only,
+    ).order_by(
+        DocumentRow.department_id,
+        DocumentRow.year,
+        DocumentRow.kind,
+        DocumentRow.scope,
+        DocumentRow.version,
+    )
     with session_scope(db) as s:
         return [_doc_info(d) for d in s.scalars(stmt).unique()]
 
 
 def list_departments(db: DbLike = None) -> list[DepartmentInfo]:
-    """Every department with all its names and its number of stored documents."""
+    """Every department with all its names and its number of stored documents.
+
+    A "department" known only from templates (「上海市XX局」) is not one and is left out.
+    """
     with session_scope(db) as s:
+        only_templates = set(
+            s.scalars(
+                select(DocumentRow.department_id)
+                .group_by(DocumentRow.department_id)
+                .having(func.min(DocumentRow.is_template.cast(Integer)) == 1)
+            )
+        )
         counts = dict(
             s.execute(
                 select(DocumentRow.department_id, func.count()).group_by(DocumentRow.department_id)
@@ -377,6 +443,7 @@ def list_departments(db: DbLike = None) -> list[DepartmentInfo]:
                 documents=counts.get(d.id, 0),
             )
             for d in s.scalars(select(DepartmentRow).order_by(DepartmentRow.id)).unique()
+            if d.id not in only_templates
         ]
 
 
@@ -498,6 +565,7 @@ def class_totals(
         department=department,
         region=region,
         current_only=current_only,
+        aggregate=True,
     ).group_by(AmountRow.row_code, AmountRow.column_key, *group_exprs)
 
     acc: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -605,6 +673,7 @@ def department_series(
         department=department,
         region=None,
         current_only=True,
+        aggregate=True,
     ).group_by(
         DocumentRow.year,
         DocumentRow.kind,
@@ -819,7 +888,13 @@ def peers(
         AmountRow.document_id, AmountRow.table_type, AmountRow.column_key, func.sum(AmountRow.value)
     ).where(AmountRow.row_kind == "total", fig_cond)
     stmt = _filters(
-        _joined(stmt), years=years, kind=kind, department=None, region=region, current_only=True
+        _joined(stmt),
+        years=years,
+        kind=kind,
+        department=None,
+        region=region,
+        current_only=True,
+        aggregate=True,
     ).group_by(AmountRow.document_id, AmountRow.table_type, AmountRow.column_key)
     docs_stmt = _filters(
         select(DocumentRow, RegionRow)
@@ -831,6 +906,7 @@ def peers(
         department=None,
         region=region,
         current_only=True,
+        aggregate=True,
     )
     # Tables each document has, so that an absent 三公 figure in a printed (empty) table is 0.
     tables_stmt = select(TableRow.document_id, TableRow.type).where(

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from cnbudget.checks import Report
-from cnbudget.model import Document
+from cnbudget.model import Document, is_placeholder_name
 from cnbudget.model.longform import HEADER_SEPARATOR, column_for, long_rows
 
 __all__ = [
@@ -243,6 +243,9 @@ def prepare_document(
     st = md.staffing
     meta = {
         "kind": md.kind,
+        "scope": md.scope,
+        # decided again from the name, so a reader that does not mark templates is covered
+        "is_template": md.is_template or is_placeholder_name(md.department),
         "year": md.year,
         "department": md.department,
         "alias": md.alias,

@@ -9,8 +9,8 @@ Design choices and why:
   needs to know the eleven table layouts.
 * **Money is exact** (:class:`~cnbudget.store.types.Money`): ``NUMERIC(20,6)`` on PostgreSQL,
   integer millionths on SQLite (which has no decimal type), never a float.
-* **Versions instead of updates**: a corrected re-publication (same department, year and kind,
-  another file hash) is a new :class:`DocumentRow` with ``version + 1`` and ``supersedes_id``;
+* **Versions instead of updates**: a corrected re-publication (same department, year, kind and
+  scope 部门/单位, another file hash) is a new :class:`DocumentRow` with ``version + 1`` and ``supersedes_id``;
   the old one stays and loses ``is_current``. Queries read current versions by default, so a
   correction never double-counts.
 * **Departments have aliases**: a bureau printed as 「工业和信息化局（大数据发展局）」 is one
@@ -40,6 +40,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -149,11 +150,17 @@ class BlobRow(Base):
 
 
 class DocumentRow(Base):
-    """One imported disclosure file: a version of (department, year, kind)."""
+    """One imported disclosure file: a version of (department, year, kind, scope).
+
+    ``scope`` (部门 / 单位) is part of the identity: a 单位预算 of a department's own unit is a
+    different document from the 部门预算 that consolidates it, so neither supersedes the other;
+    queries count the 部门 one where it exists (:func:`cnbudget.store.queries.counted`).
+    ``is_template`` marks a blank template (placeholder names), stored but never counted.
+    """
 
     __tablename__ = "documents"
     __table_args__ = (
-        UniqueConstraint("department_id", "year", "kind", "version"),
+        UniqueConstraint("department_id", "year", "kind", "scope", "version"),
         Index("ix_documents_year_kind_current", "year", "kind", "is_current"),
     )
 
@@ -161,6 +168,12 @@ class DocumentRow(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8), doc="budget (预算) | final (决算)")
+    scope: Mapped[str] = mapped_column(
+        String(12), server_default="department", doc="department (部门) | unit (单位)"
+    )
+    is_template: Mapped[bool] = mapped_column(
+        Boolean, server_default=false(), doc="a blank template (placeholder names), never counted"
+    )
     version: Mapped[int] = mapped_column(Integer, doc="1 for the first publication")
     supersedes_id: Mapped[int | None] = mapped_column(
         ForeignKey("documents.id"), doc="the previous version"

@@ -56,7 +56,7 @@ def _s(v: object) -> str:
 
 def test_sample_every_amount_stored_exactly(db_url: str, engine: Engine, sample_path: Path) -> None:
     summary = import_paths([sample_path], db_url, jobs=1)
-    assert summary.counts == {"imported": 1, "unchanged": 0, "failed": 0}
+    assert summary.counts == {"imported": 1, "unchanged": 0, "failed": 0, "skipped": 0}
     res = summary.results[0]
     doc = read_path(sample_path)
     records = long_rows(doc)
@@ -114,7 +114,7 @@ def test_reimport_is_unchanged(db_url: str, engine: Engine, sample_path: Path) -
     first = import_paths([sample_path], db_url, jobs=1)
     before = _counts(engine)
     again = import_paths([sample_path, sample_path.parent / sample_path.name], db_url, jobs=1)
-    assert again.counts == {"imported": 0, "unchanged": 1, "failed": 0}
+    assert again.counts == {"imported": 0, "unchanged": 1, "failed": 0, "skipped": 0}
     r = again.results[0]
     assert r.status == "unchanged" and r.document_id == first.results[0].document_id
     assert r.reason_en == "already imported"
@@ -232,7 +232,7 @@ def test_failures_are_reported_never_raised(
     binary.write_bytes(b"\x00\x01\x02" * 100)
     missing = tmp_path / "docs" / "missing.txt"
     summary = import_paths([junk, pdf, binary, missing], db_url, jobs=1)
-    assert summary.counts == {"imported": 0, "unchanged": 0, "failed": 4}
+    assert summary.counts == {"imported": 0, "unchanged": 0, "failed": 4, "skipped": 0}
     reasons = {Path(r.path).name: r for r in summary.results}
     assert "no-structure" in (reasons["junk.txt"].reason_en or "")
     assert "PDF" in (reasons["scan.txt"].reason_en or "")
@@ -333,14 +333,18 @@ def test_folders_recursive_parallel_with_progress(
 
     summary = import_paths([folder], db_url, jobs=2, progress=progress)
     assert summary.jobs == 2
-    assert summary.counts == {"imported": 4, "unchanged": 0, "failed": 1}
-    assert [d for _, d, _ in seen] == [1, 2, 3, 4, 5]
-    assert {t for _, _, t in seen} == {5}
+    assert summary.counts == {"imported": 4, "unchanged": 0, "failed": 1, "skipped": 1}
+    (skipped,) = summary.skipped
+    assert Path(skipped.path).name == "notes.md"
+    assert "not a kind cnbudget reads (.md" in (skipped.reason_en or "")
+    assert "不是可读取的文件类型" in (skipped.reason_zh or "")
+    assert [d for _, d, _ in seen] == [1, 2, 3, 4, 5, 6]
+    assert {t for _, _, t in seen} == {6}
     assert summary.parse_seconds > 0 and summary.store_seconds > 0
     years = sorted(d.year for d in list_documents(db_url))
     assert years == [2021, 2022, 2023, 2024]
     as_dict = summary.as_dict()
-    assert as_dict["counts"] == summary.counts and len(as_dict["results"]) == 5
+    assert as_dict["counts"] == summary.counts and len(as_dict["results"]) == 6
 
 
 def test_unreachable_database_raises_store_error(sample_path: Path) -> None:
@@ -358,8 +362,8 @@ def test_amount_with_too_many_decimals_fails_cleanly(
     """A value the store would have to round is refused, not silently rounded."""
     original = importer.prepare_file
 
-    def finer(path: str) -> Any:
-        prep = original(path)
+    def finer(path: str, year: int | None = None) -> Any:
+        prep = original(path, year)
         first = list(prep.amounts[0])
         first[14] = Decimal("1.0000001")  # value
         prep.amounts[0] = tuple(first)

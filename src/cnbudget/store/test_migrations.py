@@ -7,10 +7,18 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from cnbudget.store.db import DEFAULT_URL, ENV_VAR, make_engine, resolve_url
-from cnbudget.store.migrate import MIGRATIONS_DIR, current_revision, downgrade, head, upgrade
+from cnbudget.store.migrate import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    current_revision,
+    downgrade,
+    head,
+    upgrade,
+)
 from cnbudget.store.schema import metadata
 
 
@@ -64,7 +72,9 @@ def test_downgrade_and_upgrade_again(db_url: str) -> None:
 def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
-    assert head() == "0001"
+    assert (MIGRATIONS_DIR / "versions" / "0002_document_scope.py").is_file()
+    chain = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
+    assert chain[-2:] == ["0002", "0001"]  # later revisions chain onto 0002
 
 
 def test_resolve_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

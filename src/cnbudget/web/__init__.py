@@ -9,7 +9,8 @@ The REST API (:mod:`cnbudget.api`) calls :func:`mount` on its app, so ``cnbudget
 both; :func:`make_app` builds a pages-only app for tests and benchmarks. Pages live at ``/``,
 ``/documents/…`` (with the analysis pages ``/documents/{id}/scorecard``, ``…/reconciliation``,
 ``…/execution`` and ``…/performance``, see :mod:`cnbudget.web.analysis`), ``/departments/…``,
-``/compare``, ``/check``, ``/peers`` and ``/static/…``, never under ``/api``.
+``/compare``, ``/check``, ``/peers``, the list of all documents ``/documents`` with its CSV/XLSX
+exports (:mod:`cnbudget.web.listing`) and ``/static/…``, never under ``/api``.
 """
 
 from __future__ import annotations
@@ -70,12 +71,14 @@ class WebSettings:
 
 def mount(app: FastAPI, settings: Any) -> None:
     """Add the pages and ``/static`` to ``app`` (called by :func:`cnbudget.api.create_app`)."""
+    from cnbudget.web.listing import create_listing_router
     from cnbudget.web.pages import Site, create_router
 
     # Share the API's engine (one connection pool per process) when it keeps one.
     engine = getattr(app.state, "engine", None)
     site = Site(WebSettings.of(settings), engine=engine if isinstance(engine, Engine) else None)
     app.include_router(create_router(site))
+    app.include_router(create_listing_router(site))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
     app.state.cnbudget_web = site
 

@@ -20,7 +20,7 @@ from cnbudget.web import data
 from cnbudget.web.docview import build_view
 from cnbudget.web.i18n import Translator
 
-__all__ = ["add_analysis_routes", "anchors"]
+__all__ = ["add_analysis_routes", "anchors", "one_language"]
 
 #: Status order of the reconciliation table: what needs attention first.
 _STATUS_ORDER = {"restated": 0, "missing_row": 1, "unverifiable": 2, "unmapped": 3, "match": 4}
@@ -35,6 +35,34 @@ def anchors(doc: Document, locations: list[Mapping[str, Any] | None]) -> list[st
         if locations[f.index] and f.targets:
             out[f.index] = f.targets[0]
     return out
+
+
+def one_language(text: str | None, lang: str) -> str | None:
+    """The part of a bilingual ``"中文 / English"`` analysis string in ``lang``.
+
+    The analysis writes its explanations once for both audiences (``未找到 / not found: 表1、
+    表2``); a page in one language shows one. A list after the English colon belongs to both
+    halves (``未找到：表1、表2``). Text without `` / `` is returned as it is.
+    """
+    if not text or " / " not in text:
+        return text
+    zh, en = text.split(" / ", 1)
+    if lang == "en":
+        return en
+    if ": " in en and not zh.rstrip().endswith(("：", ":")):
+        items = en.split(": ", 1)[1]
+        return f"{zh.rstrip()}：{items}"
+    return zh
+
+
+def _one_language_card(card: dict[str, Any], lang: str) -> None:
+    """Reduce the scorecard's bilingual strings to the page's language, in place."""
+    for c in card["criteria"]:
+        c["na_reason"] = one_language(c.get("na_reason"), lang)
+        for p in c["points"]:
+            p["absence"] = one_language(p.get("absence"), lang)
+            for e in p["evidence"]:
+                e["what"] = one_language(e.get("what"), lang)
 
 
 def _link(doc_id: int | None, anchor: str | None) -> str | None:
@@ -88,6 +116,7 @@ def add_analysis_routes(router: APIRouter, site: Any, guarded: Callable[..., Any
         ).as_dict()
         evs = [e for c in card["criteria"] for p in c["points"] for e in p["evidence"]]
         _add_links(evs, doc, doc_id, "location", "href")
+        _one_language_card(card, site.lang(request))
         return render(request, "scorecard", ref, info, card=card)
 
     @router.get("/documents/{doc_id}/reconciliation", response_class=HTMLResponse)

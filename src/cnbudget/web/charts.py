@@ -17,7 +17,7 @@ from cnbudget.checks.claims import section_claims
 from cnbudget.model import Document, Row, Table
 from cnbudget.web.i18n import Translator
 
-__all__ = ["document_charts", "series_chart"]
+__all__ = ["document_charts", "overview_chart", "series_chart"]
 
 #: At most this many children are drawn per node; the rest, and any child under
 #: ``SMALL_SHARE`` of its parent, go into one "others" node (which can still be opened).
@@ -157,19 +157,33 @@ def _basic_project(doc: Document) -> dict[str, Any]:
     }
 
 
+def _econ_value(row: Row) -> Decimal | None:
+    """A 表6 row's amount: its 合计, else 人员经费 + 公用经费 (the 决算 table prints no 合计
+    column, which left the chart empty beside a full table)."""
+    total = row.value("total")
+    if total is not None:
+        return total
+    parts = [v for v in (row.value("personnel"), row.value("public")) if v is not None]
+    return sum(parts, Decimal(0)) if parts else None
+
+
 def _economic(doc: Document) -> dict[str, Any]:
     """表6 as an inner ring of 类 (301 工资福利支出 …) and an outer ring of their 款."""
     table = doc.table("general_basic")
     if table is None:
         return {}
-    classes = [r for r in table.rows if r.code and len(r.code) == 3 and r.value("total")]
+    classes = [r for r in table.rows if r.code and len(r.code) == 3 and _econ_value(r)]
     inner, outer = [], []
-    for i, c in enumerate(classes):
-        inner.append({"name": f"{c.code} {c.name}", "value": _f(c.value("total"))})
+    seen: set[str] = set()
+    for c in classes:
+        if c.code in seen:  # 款 rows printed with their 类 code in the first column
+            continue
+        seen.add(c.code or "")
+        inner.append({"name": f"{c.code} {c.name}", "value": _f(_econ_value(c))})
         for r in table.rows:
             if r.code and len(r.code) == 5 and r.code.startswith(c.code or "-"):
-                if r.value("total"):
-                    outer.append({"name": r.name, "value": _f(r.value("total")), "cls": i})
+                if v := _econ_value(r):
+                    outer.append({"name": r.name, "value": _f(v), "cls": len(inner) - 1})
     return {"inner": inner, "outer": outer} if inner else {}
 
 
@@ -201,12 +215,22 @@ def _three_public(doc: Document, statements: list[Any]) -> dict[str, Any]:
         for key, names in _THREE_PUBLIC:
             if st.subject in names:
                 changes.setdefault(key, st.change)
+    # the 决算 table prints 预算数 and 决算数 instead of one 合计: draw the 决算数, or the
+    # 预算数 when no 决算 figure was printed
+    col = next(
+        (
+            c
+            for c in ("total", "final", "budget")
+            if table.column(c) is not None and any(r.value(c) for r in table.rows)
+        ),
+        "total",
+    )
     cats, cur, prev = [], [], []
     for key, _ in _THREE_PUBLIC:
         row = table.row_by_key(key)
         if row is None:
             continue
-        v = row.value0("total")
+        v = row.value0(col)
         cats.append(row.name.removeprefix("其中："))
         cur.append(_f(v))
         prev.append(_f(v - changes[key]) if key in changes else None)
@@ -279,6 +303,7 @@ def document_charts(
         "last_year": t("last_year"),
         "others": t("others"),
         "unit": t("wan_yuan"),
+        "unit_yi": t("yi_yuan"),
         "treemap": t("chart_treemap"),
         "sunburst": t("chart_sunburst"),
         "no_data": t("chart_no_data"),
@@ -350,6 +375,25 @@ def series_chart(points: list[Any], t: Translator) -> dict[str, Any]:
             "basic": t("basic"),
             "project": t("project"),
             "unit": t("wan_yuan"),
+            "unit_yi": t("yi_yuan"),
+            "no_data": t("chart_no_data"),
+        },
+    }
+
+
+def overview_chart(doc: Document, t: Translator) -> dict[str, Any]:
+    """The small chart at the top of the document page: 基本支出 and 项目支出 by 类 (the
+    first question a reader has), drawn by the same script as the chart page."""
+    return {
+        "id": "chart-overview",
+        "kind": "stack",
+        "title": t("chart_overview"),
+        "data": _basic_project(doc),
+        "labels": {
+            "basic": t("basic"),
+            "project": t("project"),
+            "unit": t("wan_yuan"),
+            "unit_yi": t("yi_yuan"),
             "no_data": t("chart_no_data"),
         },
     }

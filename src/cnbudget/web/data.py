@@ -67,6 +67,8 @@ class DocRef:
     is_current: bool
     imported_at: dt.datetime
     checks: CheckCounts = field(default_factory=CheckCounts)
+    scope: str = "department"  # 部门 or 单位: part of the document's identity
+    is_template: bool = False  # a blank template: listed, never counted
 
     @property
     def full_name(self) -> str:
@@ -123,6 +125,8 @@ def _doc_select() -> Any:
             DocumentRow.version,
             DocumentRow.is_current,
             DocumentRow.imported_at,
+            DocumentRow.scope,
+            DocumentRow.is_template,
         )
         .join(DepartmentRow, DepartmentRow.id == DocumentRow.department_id)
         .join(RegionRow, RegionRow.id == DepartmentRow.region_id)
@@ -134,25 +138,29 @@ def _utc(t: dt.datetime) -> dt.datetime:
     return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
+def _ref(r: Any, checks: CheckCounts | None = None) -> DocRef:
+    """A :class:`DocRef` from a row of :func:`_doc_select`."""
+    return DocRef(
+        id=r[0],
+        department_id=r[1],
+        department=r[2],
+        alias=r[3],
+        region=_region(r[4], r[5], r[6]),
+        year=r[7],
+        kind=r[8],
+        version=r[9],
+        is_current=bool(r[10]),
+        imported_at=_utc(r[11]),
+        checks=checks or CheckCounts(),
+        scope=r[12],
+        is_template=bool(r[13]),
+    )
+
+
 def _refs(s: Session, rows: Iterable[Any]) -> list[DocRef]:
     rows = list(rows)
     counts = check_counts(s, [r[0] for r in rows])
-    return [
-        DocRef(
-            id=r[0],
-            department_id=r[1],
-            department=r[2],
-            alias=r[3],
-            region=_region(r[4], r[5], r[6]),
-            year=r[7],
-            kind=r[8],
-            version=r[9],
-            is_current=bool(r[10]),
-            imported_at=_utc(r[11]),
-            checks=counts.get(r[0], CheckCounts()),
-        )
-        for r in rows
-    ]
+    return [_ref(r, counts.get(r[0])) for r in rows]
 
 
 def check_counts(db: Engine | Session, document_ids: Sequence[int]) -> dict[int, CheckCounts]:
@@ -194,16 +202,21 @@ def overview(engine: Engine) -> Overview:
     """The counts on the home page (documents, departments, regions, years, open errors)."""
     with Session(engine) as s:
         docs = s.scalar(select(func.count()).select_from(DocumentRow)) or 0
+        real = DocumentRow.is_template.is_(False)  # blank templates are never counted
         current = (
-            s.scalar(select(func.count()).select_from(DocumentRow).where(DocumentRow.is_current))
+            s.scalar(
+                select(func.count()).select_from(DocumentRow).where(DocumentRow.is_current, real)
+            )
             or 0
         )
-        depts = s.scalar(select(func.count(func.distinct(DocumentRow.department_id)))) or 0
+        depts = (
+            s.scalar(select(func.count(func.distinct(DocumentRow.department_id))).where(real)) or 0
+        )
         regions = (
             s.scalar(
-                select(func.count(func.distinct(DepartmentRow.region_id))).join(
-                    DocumentRow, DocumentRow.department_id == DepartmentRow.id
-                )
+                select(func.count(func.distinct(DepartmentRow.region_id)))
+                .join(DocumentRow, DocumentRow.department_id == DepartmentRow.id)
+                .where(real)
             )
             or 0
         )
@@ -237,7 +250,7 @@ def search_documents(engine: Engine, q: str, limit: int = 100) -> list[DocRef]:
     on bound, escaped parameters, so ``%`` and ``_`` in a query are literal.
     """
     words = [w for w in re.split(r"\s+", q.strip()) if w][:8]
-    stmt = _doc_select().where(DocumentRow.is_current)
+    stmt = _doc_select().where(DocumentRow.is_current, DocumentRow.is_template.is_(False))
     for w in words:
         if _YEAR.match(w):
             stmt = stmt.where(DocumentRow.year == int(w[:4]))
@@ -334,7 +347,7 @@ def region_names(engine: Engine, year: int | None = None, kind: str | None = Non
         select(RegionRow.province, RegionRow.city, RegionRow.district)
         .join(DepartmentRow, DepartmentRow.region_id == RegionRow.id)
         .join(DocumentRow, DocumentRow.department_id == DepartmentRow.id)
-        .where(DocumentRow.is_current)
+        .where(DocumentRow.is_current, DocumentRow.is_template.is_(False))
         .distinct()
     )
     if year is not None:
@@ -365,26 +378,13 @@ def version(engine: Engine) -> tuple[Any, ...]:
 
 
 def current_documents(engine: Engine) -> list[DocRef]:
-    """Every current document, by department name, then newest year first (for pickers)."""
+    """Every current document except blank templates, by department name, then newest year
+    first (for pickers)."""
     stmt = (
         _doc_select()
-        .where(DocumentRow.is_current)
+        .where(DocumentRow.is_current, DocumentRow.is_template.is_(False))
         .order_by(DocumentRow.department_name, DocumentRow.year.desc(), DocumentRow.kind)
     )
     with Session(engine) as s:
         rows = s.execute(stmt).all()
-    return [
-        DocRef(
-            id=r[0],
-            department_id=r[1],
-            department=r[2],
-            alias=r[3],
-            region=_region(r[4], r[5], r[6]),
-            year=r[7],
-            kind=r[8],
-            version=r[9],
-            is_current=bool(r[10]),
-            imported_at=_utc(r[11]),
-        )
-        for r in rows
-    ]
+    return [_ref(r) for r in rows]

@@ -39,7 +39,8 @@ from cnbudget.outputs.html import (
     section_heading,
     table_specs,
 )
-from cnbudget.web.i18n import TABLE_TITLES_EN
+from cnbudget.web.charts import overview_chart
+from cnbudget.web.i18n import TABLE_TITLES_EN, Translator
 
 __all__ = [
     "DocumentView",
@@ -169,6 +170,9 @@ class DocumentView:
     glossary_terms: list[str]
     findings: list[FindingView]
     ids: set[str]
+    #: The small overview chart block of the document page (see ``charts.overview_chart``);
+    #: its ``data`` is empty when the document has no expenditure table.
+    chart: dict[str, Any] = field(default_factory=dict)
 
 
 # -- sentences --------------------------------------------------------------------------------
@@ -611,6 +615,7 @@ def build_view(
         terms.append(f"{num}{term}")
     views = finding_views(findings, index, line_label)
     return DocumentView(
+        chart=overview_chart(doc, Translator("en" if en else "zh")),
         overview=overview,
         tables=tables,
         explanation=explanation,

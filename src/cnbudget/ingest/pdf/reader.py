@@ -32,13 +32,26 @@ from cnbudget.ingest.pdf.grid import (
     unruled_table,
 )
 from cnbudget.ingest.pdf.narrative import build_narrative, units_from_grid
+from cnbudget.ingest.year import find_year
 from cnbudget.layouts import LayoutSpec, TableSpec, load_layout
-from cnbudget.model import BudgetUnit, Document, Metadata, ParseIssue, Region
+from cnbudget.model import (
+    BudgetUnit,
+    Document,
+    Metadata,
+    ParseIssue,
+    Region,
+    is_placeholder_name,
+    scope_from_texts,
+)
 
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年(?:度)?.*?(预算|决算)")
 _DEPT = re.compile(
     r"(?:编制部门|编制单位|预算主管部门|预算单位|主管部门)\s*[:：]\s*(.+?)\s*(?:单位\s*[:：]\s*(?:万元|元|万)\s*)?$"
 )
+# A cover line naming the disclosure without its year: 「部门决算」「2024年度部门决算」.
+_TITLE_WORDS = re.compile(r"^(?:\d{4}\s*年度?)?[^\d]{0,12}?(?:部门|单位)(预算|决算)(?:公开)?$")
+# What precedes the year (or 部门/单位预算 when no year) in a title line: a name, if anything.
+_TITLE_HEAD = re.compile(r"^(.+?)(?:\d{4}\s*年|(?:区级|市级|县级|省级)?(?:部门|单位)(?:预算|决算))")
 _UNIT = re.compile(r"单位\s*[:：]\s*(万元|元|万)\s*$")
 _NOTE = re.compile(r"^(?:注|说明|备注)\s*[:：]")
 _PAGE_NO = re.compile(r"^[-—\s]*\d{1,3}[-—\s]*$|^第\s*\d+\s*页")
@@ -128,22 +141,36 @@ class _PdfReader:
         first = free_lines(self.pages[0], [])
         texts = [_clean(t.text) for t in first if _clean(t.text)]
         names: list[str] = []
+        titles: list[str] = []
+        in_title: list[str] = []  # 「上海市某局部门决算」: the name printed in the title line
         for t in texts:
-            m = _TITLE_YEAR.search(t)
-            if m and md.year is None:
-                md.year = int(m.group(1))
-                md.kind = "final" if m.group(2) == "决算" else "budget"
+            m = _TITLE_YEAR.search(t) or _TITLE_WORDS.search(t)
+            if m:
+                titles.append(t)
+                if len(titles) == 1:
+                    md.kind = "final" if m.group(m.lastindex or 1) == "决算" else "budget"
+                head = _TITLE_HEAD.match(t)
+                if head and len(head.group(1)) >= 4:
+                    in_title.append(head.group(1))
                 continue
             m = _DEPT.search(t)
             if m:
                 names.insert(0, m.group(1))
                 continue
-            if not _TITLE_YEAR.search(t):
-                names.append(t)
-        if names:
-            md.department = names[0]
+            names.append(t)
+        if names or in_title:
+            md.department = (names or in_title)[0]
         md.region = region_from_name(md.department)
         md.currency_unit = "万元"
+        found = find_year(titles)
+        if found is None:
+            # not on the cover: headings, table titles and 编制日期 of every page
+            found = find_year(
+                [], (ln.text for pg in self.pages for ln in free_lines(pg, [])), kind=md.kind
+            )
+        md.year = found.year if found is not None else None
+        md.scope = scope_from_texts(titles, self.layout.id)
+        md.is_template = is_placeholder_name(md.department)
 
     # -- pages → events ----------------------------------------------------------------------
     def events(self) -> list[_Event]:
