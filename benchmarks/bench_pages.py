@@ -8,6 +8,12 @@ in fifty with a wrong figure so that findings exist, imported with the store's
 prints the median, 95th percentile and maximum per page.
 
     .venv/bin/python benchmarks/bench_pages.py [-n 1000] [--db bench-pages.db] [--rounds 30]
+        [--pdf-docs 3]
+
+It also times the PDF download (``/documents/{id}/download/pdf``) of ``--pdf-docs`` documents:
+the first request (the PDF is built and kept, keyed by the version's SHA-256), the cached
+requests after it, and two simultaneous first requests for another document (built once,
+both wait for that one build). ``--pdf-docs 0`` skips it.
 
 With ``--db`` pointing at an existing store, nothing is generated; otherwise the store is
 built there (or in a temporary folder) and kept only with ``--db``.
@@ -140,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         "after their first render, see cnbudget.web.pages.freeze_gc_once); shows what the "
         "full collections would cost",
     )
+    ap.add_argument(
+        "--pdf-docs",
+        type=int,
+        default=3,
+        help="documents whose PDF download is timed first vs cached (default 3; 0 skips)",
+    )
     args = ap.parse_args(argv)
 
     from fastapi.testclient import TestClient
@@ -187,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                     if i:  # the first upload warms the reader and the rule book
                         times.append((time.perf_counter() - t0) * 1000)
                 rows.append(("check (upload sample)", len(times), *_stats(times), r.status_code))
+            pdf_rows = _pdf_downloads(client, app, targets, args.pdf_docs, args.rounds)
         print()
         print(f"{'page':<24}{'n':>5}{'median ms':>12}{'p95 ms':>10}{'max ms':>10}  status  goal")
         worst = 0.0
@@ -194,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
             ok = "ok" if p95 <= GOAL_MS and st == 200 else "SLOW" if st == 200 else "FAIL"
             worst = max(worst, p95)
             print(f"{name:<24}{n:>5}{med:>12.1f}{p95:>10.1f}{mx:>10.1f}  {st:>6}  {ok}")
+        if pdf_rows:
+            print()
+            print(f"{'PDF download':<28}{'n':>5}{'median ms':>12}{'max ms':>10}  status")
+            for name, n, med, mx, st in pdf_rows:
+                print(f"{name:<28}{n:>5}{med:>12.1f}{mx:>10.1f}  {st:>6}")
         print()
         print(f"slowest p95: {worst:.1f} ms (goal ≤ {GOAL_MS:.0f} ms per page, {n_docs} documents)")
         print(f"load average (1 min): {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", end="")
@@ -202,6 +220,62 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pdf_downloads(
+    client: Any, app: Any, targets: dict[str, list[str]], docs: int, rounds: int
+) -> list[tuple[str, int, float, float, int]]:
+    """First (built) and cached PDF downloads, and two first requests at once."""
+    import threading
+
+    from cnbudget.web.pages import DownloadCache
+
+    ids = [u.split("/")[2] for u in targets["document"]][: docs + 1]
+    if docs <= 0 or len(ids) < 2:
+        return []
+    cache_dir = Path(tempfile.mkdtemp(prefix="cnbudget-bench-pdf-"))
+    site = app.state.cnbudget_web
+    site._downloads = DownloadCache(cache_dir)  # empty: every first request really builds
+    first: list[float] = []
+    cached: list[float] = []
+    status = 200
+    try:
+        for doc_id in ids[:-1]:
+            url = f"/documents/{doc_id}/download/pdf"
+            t0 = time.perf_counter()
+            r = client.get(url)
+            first.append((time.perf_counter() - t0) * 1000)
+            status = max(status, r.status_code)
+            for _ in range(max(3, rounds // 2)):
+                t0 = time.perf_counter()
+                r = client.get(url)
+                cached.append((time.perf_counter() - t0) * 1000)
+                status = max(status, r.status_code)
+        # two browsers asking for the same new PDF at once
+        both: list[float] = []
+        url = f"/documents/{ids[-1]}/download/pdf"
+        builds = site.downloads.builds
+        barrier = threading.Barrier(2)
+
+        def fetch() -> None:
+            barrier.wait()
+            t0 = time.perf_counter()
+            client.get(url)
+            both.append((time.perf_counter() - t0) * 1000)
+
+        threads = [threading.Thread(target=fetch) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        built = site.downloads.builds - builds
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    return [
+        ("first request (build)", len(first), statistics.median(first), max(first), status),
+        ("cached request", len(cached), statistics.median(cached), max(cached), status),
+        (f"two at once (built {built}×)", len(both), statistics.median(both), max(both), status),
+    ]
 
 
 def _stats(times: list[float]) -> tuple[float, float, float]:

@@ -23,12 +23,15 @@ from cnbudget import __version__
 from cnbudget.api.analysis import router as analysis_router
 from cnbudget.api.cache import ResultCache
 from cnbudget.api.deps import get_engine, get_settings, require_read, require_write
+from cnbudget.api.docs_ui import install_docs
 from cnbudget.api.errors import install_error_handlers
+from cnbudget.api.http import install_http
 from cnbudget.api.models import CheckOut, HealthOut, UploadOut
 from cnbudget.api.routes import ERROR_RESPONSES, _doc_out, _require_document
 from cnbudget.api.routes import router as read_router
 from cnbudget.api.settings import Settings
-from cnbudget.api.upload import Parser, check_file, ingest_file, receive_file, temp_folder
+from cnbudget.api.upload import check_file, ingest_file, receive_file, temp_folder
+from cnbudget.api.worker import Parser
 from cnbudget.store import queries
 from cnbudget.store.db import make_engine, resolve_url
 
@@ -66,6 +69,10 @@ _UPLOAD_BODY = {
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     413: {"model": ERROR_RESPONSES[404]["model"], "description": "文件过大 / file too large"},
+    503: {
+        "model": ERROR_RESPONSES[404]["model"],
+        "description": "上传队列已满（见 Retry-After）/ upload queue full (see Retry-After)",
+    },
     415: {
         "model": ERROR_RESPONSES[404]["model"],
         "description": "不支持的文件 / not multipart or not a readable format",
@@ -102,10 +109,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
         upgrade(engine)
 
-    parser = Parser(settings.parse_workers)
+    parser = Parser(
+        settings.parse_workers,
+        queue=settings.parse_queue,
+        memory_mb=settings.worker_memory_mb,
+        seconds=settings.worker_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        parser.warm()
         yield
         parser.shutdown()
         if owned:
@@ -116,7 +129,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served offline by install_docs (vendored Swagger UI and ReDoc)
         redoc_url=None,
         openapi_url="/openapi.json",
         # One schema per model: the stored canonical JSON omits empty fields, which the
@@ -128,8 +141,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.parser = parser
     app.state.cache = ResultCache(settings.cache_size)
     install_error_handlers(app)
+    install_http(app, settings)
     app.include_router(read_router)
     app.include_router(analysis_router)
+    install_docs(app)
 
     @app.get(
         "/healthz",
@@ -166,9 +181,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def upload_document(request: Request) -> Any:
         s = get_settings(request)
         eng = get_engine(request)
-        with temp_folder() as folder:
+        pool: Parser = request.app.state.parser
+        # admitted before the body is read: a full queue costs the server nothing
+        with pool.admit(), temp_folder() as folder:
             received = await receive_file(request, Path(folder), s.max_upload_bytes)
-            outcome = await run_in_threadpool(ingest_file, eng, received, request.app.state.parser)
+            outcome = await run_in_threadpool(ingest_file, eng, received, pool)
 
         def answer() -> dict[str, Any]:
             info = _require_document(eng, outcome.document_id)
@@ -203,9 +220,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def check_upload(request: Request) -> Any:
         s = get_settings(request)
         eng = get_engine(request)
-        with temp_folder() as folder:
+        pool: Parser = request.app.state.parser
+        with pool.admit(), temp_folder() as folder:
             received = await receive_file(request, Path(folder), s.max_upload_bytes)
-            return await run_in_threadpool(check_file, eng, received, request.app.state.parser)
+            return await run_in_threadpool(check_file, eng, received, pool)
 
     if not settings.public_reads:
         _require_token_in_openapi(app)

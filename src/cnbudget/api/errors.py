@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -102,6 +102,27 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message_zh, exc.message_en, exc.headers)
 
 
+#: Paths that belong to the API (JSON errors); every other path is a web page.
+_API_PREFIXES = ("/api/", "/api", "/docs", "/redoc", "/openapi.json", "/healthz")
+
+
+def _web_page(request: Request, status: int, zh: str, en: str) -> Response | None:
+    """The HTML error page for a browser path when the web pages are mounted (``None`` for an
+    API path): a person following a bad link must get a page, never JSON."""
+    path = request.url.path
+    site = getattr(request.app.state, "cnbudget_web", None)
+    if site is None or any(path == p or path.startswith(p + "/") for p in _API_PREFIXES):
+        return None
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        return None  # a script that asked for JSON gets the JSON shape
+    try:
+        return site.error_page(request, status, (zh, en), (zh, en))  # type: ignore[no-any-return]
+    except Exception:  # the page itself failing must not hide the original error
+        log.exception("error page failed on %s", path)
+        return None
+
+
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route accepts at this path.
 
@@ -131,7 +152,7 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code, zh, en = _DEFAULTS.get(
         exc.status_code, (f"http_{exc.status_code}", "请求失败", "request failed")
@@ -140,6 +161,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if detail and detail not in ("Not Found", "Method Not Allowed"):
         en = detail
     headers = dict(getattr(exc, "headers", None) or {})
+    page = _web_page(request, exc.status_code, zh, en)
+    if page is not None:
+        page.headers.update(headers)
+        return page
     if exc.status_code == 405:
         allowed = _allowed_methods(request)
         if allowed:
@@ -153,17 +178,16 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "validation_error", zh, en)
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: Request, exc: Exception) -> Response:
     log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return error_response(
-        503, "database_unavailable", "数据库暂不可用，请稍后再试", "the database is unavailable"
-    )
+    zh, en = "数据库暂不可用，请稍后再试", "the database is unavailable"
+    return _web_page(request, 503, zh, en) or error_response(503, "database_unavailable", zh, en)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     code, zh, en = _DEFAULTS[500]
-    return error_response(500, code, zh, en)
+    return _web_page(request, 500, zh, en) or error_response(500, code, zh, en)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -73,6 +73,10 @@ class DocumentOut(_Out):
     amount_count: int
     staff_actual: int | None
     staff_active: int | None
+    scope: Literal["department", "unit"] | str = Field(
+        "department", description="部门 (department) or 单位 (unit): part of the identity"
+    )
+    is_template: bool = Field(False, description="a blank template: listed, never counted")
     links: dict[str, str] = Field(default_factory=dict, description="related API paths")
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from cnbudget.api.cache import ResultCache
 from cnbudget.api.deps import get_engine, require_read
 from cnbudget.api.errors import not_found
+from cnbudget.api.http import immutable_cache
 from cnbudget.api.models import (
     AggregateOut,
     CompareOut,
@@ -44,7 +45,7 @@ from cnbudget.store import queries
 from cnbudget.store.queries import DocumentInfo
 from cnbudget.store.schema import DocumentRow
 
-__all__ = ["ERROR_RESPONSES", "router"]
+__all__ = ["ERROR_RESPONSES", "etag_matches", "router"]
 
 #: Documented error responses of every endpoint (all in the one error shape).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -115,6 +116,15 @@ def _department(value: str | None) -> int | str | None:
 
 #: An id no row has (ids start at 1): used for ids outside the storable range.
 NO_DEPARTMENT = 0
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """``If-None-Match`` names ``etag`` (or ``*``; weak forms ``W/"…"`` match too, as gzip
+    proxies weaken ETags)."""
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 def _doc_out(info: DocumentInfo) -> dict[str, Any]:
@@ -204,6 +214,7 @@ def list_documents(
     responses={304: {"description": "未修改 / not modified (If-None-Match)"}},
 )
 def get_document_json(
+    request: Request,
     document_id: DocId,
     engine: EngineDep,
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
@@ -219,8 +230,8 @@ def get_document_json(
     if row is None:
         raise not_found(f"文件 {document_id}", f"document {document_id}", "document_not_found")
     etag = f'"{row.sha256}"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(",")]:
+    headers = {"ETag": etag, "Cache-Control": immutable_cache(request.app.state.settings)}
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(
         content=zlib.decompress(row.document_json_zlib),
@@ -384,11 +395,21 @@ def get_longform_xlsx(document_id: DocId, engine: EngineDep) -> Response:
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
             }
-        }
+        },
+        304: {"description": "未修改 / not modified (If-None-Match)"},
     },
 )
-def get_original(document_id: DocId, engine: EngineDep) -> Response:
+def get_original(
+    request: Request,
+    document_id: DocId,
+    engine: EngineDep,
+    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
     info = _require_document(engine, document_id)
+    etag = f'"{info.sha256}"'
+    cache = {"ETag": etag, "Cache-Control": immutable_cache(request.app.state.settings)}
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=cache)
     data = queries.raw_file(engine, document_id)
     if data.startswith(b"%PDF"):
         media = "application/pdf"
@@ -404,7 +425,7 @@ def get_original(document_id: DocId, engine: EngineDep) -> Response:
         media_type=media,
         headers={
             "Content-Disposition": _attachment(name, f"document-{document_id}-original"),
-            "ETag": f'"{info.sha256}"',
+            **cache,
         },
     )
 

@@ -50,6 +50,8 @@ def document_info(d: DocumentRow) -> DocumentInfo:
         amount_count=d.amount_count,
         staff_actual=d.staff_actual,
         staff_active=d.staff_active,
+        scope=d.scope,
+        is_template=bool(d.is_template),
     )
 
 

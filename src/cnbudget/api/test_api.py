@@ -486,7 +486,11 @@ def test_peers(client: TestClient, stored: dict[str, int], db_url: str) -> None:
 
 def test_error_shape_everywhere(client: TestClient) -> None:
     assert_error(client.get("/api/nothing-here"), 404, "not_found")
-    assert_error(client.get("/nothing-here"), 404)
+    # outside /api a browser gets the web UI's page; a client asking for JSON gets JSON
+    page = client.get("/nothing-here", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert 'id="error-page"' in page.text
+    assert_error(client.get("/nothing-here", headers={"Accept": "application/json"}), 404)
     assert_error(client.delete("/api/documents"), 405, "method_not_allowed")
     assert_error(client.get("/api/documents", params={"year": "abc"}), 422, "validation_error")
     assert_error(client.get("/api/documents", params={"limit": 0}), 422)

@@ -16,11 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
-import threading
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -32,6 +29,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from cnbudget.api.errors import ApiError
+from cnbudget.api.worker import Parser
 from cnbudget.model import Document
 
 __all__ = [
@@ -39,6 +37,7 @@ __all__ = [
     "Parser",
     "ReceivedFile",
     "check_file",
+    "check_for_page",
     "check_path",
     "ingest_file",
     "prepare_path",
@@ -211,6 +210,10 @@ async def receive_file(request: Request, folder: Path, limit: int) -> ReceivedFi
 # Read and check
 
 
+#: How :func:`cnbudget.ingest.detect.limit_error` names the limit a file exceeded.
+_LIMIT = re.compile(r"\blimit max_\w+=")
+
+
 def _read(path: Path) -> Document:
     """Read an uploaded file; unreadable formats are 415, unreadable content 422."""
     from cnbudget.ingest import ReadError, read_path
@@ -218,6 +221,8 @@ def _read(path: Path) -> Document:
     try:
         doc = read_path(path)
     except ReadError as exc:
+        if _LIMIT.search(exc.message_en):  # a reader limit (size, cells, zip bomb): too large
+            raise ApiError(413, "limit_exceeded", exc.message_zh, exc.message_en) from exc
         raise ApiError(415, "unsupported_file", exc.message_zh, exc.message_en) from exc
     except Exception as exc:  # a reader choking on garbage (a broken PDF) is the file's fault
         raise ApiError(
@@ -293,7 +298,8 @@ def _sha256(path: Path) -> str:
 # the server process it would hold the GIL that every other request needs, so one upload would
 # add its whole parse time to the latency of the document fetches running beside it. The
 # functions below take and return only picklable values (paths, the store's ``Prepared`` rows,
-# plain dicts, an error tuple) so that :class:`Parser` can run them in a process pool.
+# plain dicts, an error tuple) so that :class:`~cnbudget.api.worker.Parser` can run them in a
+# limited child process.
 
 ErrorTuple = tuple[int, str, str, str]
 
@@ -326,6 +332,34 @@ def check_path(path: str) -> dict[str, Any] | ErrorTuple:
     }
 
 
+def check_for_page(path: str) -> tuple[Document, list[dict[str, Any]], ErrorTuple | None]:
+    """The web check page's work: the document, its flat findings, and why it could not be
+    stored (``None`` when it could), so that the page never offers to store what cannot be.
+
+    An empty or unreadable file raises :class:`ApiError` (the worker passes it back)."""
+    from cnbudget.checks import check_document
+
+    p = Path(path)
+    if p.stat().st_size == 0:
+        raise ApiError(422, "empty_file", "文件是空的（0 字节）", "the file is empty (0 bytes)")
+    doc = _read(p)
+    if not doc.tables and not doc.metadata.department:
+        raise ApiError(
+            422,
+            "nothing_read",
+            "未能从该文件读出任何表格或部门名称：这不是可读的部门预算/决算公开文件",
+            "no table and no department name could be read: this is not a readable "
+            "budget disclosure",
+        )
+    unstorable: ErrorTuple | None = None
+    try:
+        _require_identity(doc)
+    except ApiError as exc:
+        unstorable = _as_error(exc)
+    report = check_document(doc)
+    return doc, [f.flat() for f in report.findings], unstorable
+
+
 def prepare_path(path: str, filename: str, sha256: str) -> Any:
     """Read, check and flatten a file into the store's rows (``Prepared``) or an error tuple."""
     from cnbudget.checks import check_document
@@ -341,43 +375,6 @@ def prepare_path(path: str, filename: str, sha256: str) -> Any:
     return prepare_document(doc, report, path=filename, raw=raw, sha256=sha256)
 
 
-class Parser:
-    """Runs :func:`check_path` / :func:`prepare_path` inline (``workers=0``) or in a pool of
-    worker processes, started on first use and shut down with the app."""
-
-    def __init__(self, workers: int = 0) -> None:
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
-
-    def _executor(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.workers)
-            return self._pool
-
-    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        if self.workers <= 0:
-            return fn(*args)
-        try:
-            return self._executor().submit(fn, *args).result()
-        except BrokenProcessPool:
-            with self._lock:  # a worker died (killed, out of memory): start afresh next time
-                self._pool = None
-            raise ApiError(
-                503,
-                "parser_unavailable",
-                "解析进程异常退出，请重试",
-                "the parsing worker died; please retry",
-            ) from None
-
-    def shutdown(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-
-
 def _raise(result: Any) -> Any:
     if isinstance(result, tuple):
         status, code, zh, en = result
@@ -389,7 +386,7 @@ def check_file(
     engine: Engine, received: ReceivedFile, parser: Parser | None = None
 ) -> dict[str, Any]:
     """Read and check without storing (the web UI's "check a file")."""
-    parser = parser or Parser()
+    parser = parser or Parser(0)
     sha = _sha256(received.path)
     out = _raise(parser.run(check_path, str(received.path)))
     out["document"]["sha256"] = sha
@@ -414,7 +411,7 @@ def ingest_file(engine: Engine, received: ReceivedFile, parser: Parser | None = 
     from cnbudget.store.importer import store_prepared
     from cnbudget.store.types import MoneyPrecisionError
 
-    parser = parser or Parser()
+    parser = parser or Parser(0)
     sha = _sha256(received.path)
     existing = _stored_id(engine, sha)
     if existing is not None:

@@ -498,7 +498,12 @@ def build(input_path: str, out_dir: str, formats: str, regenerate: bool, english
 
 
 # Command groups defined in their own modules register themselves on `cli`.
-from cnbudget.cli import analysis_commands, review_commands, store_commands  # noqa: E402,F401
+from cnbudget.cli import (  # noqa: E402,F401
+    analysis_commands,
+    batch_commands,
+    review_commands,
+    store_commands,
+)
 
 
 def main() -> None:

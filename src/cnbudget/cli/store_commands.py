@@ -717,16 +717,42 @@ def query_departments(q: str | None, db: str | None, fmt: str) -> None:
 @click.option(
     "--max-upload-mb",
     type=click.FloatRange(0.001, 1024),
-    default=20,
-    show_default=True,
-    help="上传大小上限（MiB）/ upload size limit",
+    default=None,
+    help="上传大小上限（MiB，默认 20 或 $CNBUDGET_MAX_UPLOAD_MB）/ upload size limit",
 )
 @click.option(
+    "--workers",
     "--parse-workers",
+    "parse_workers",
     type=click.IntRange(0, 32),
-    default=1,
-    show_default=True,
-    help="解析上传文件的进程数（0 = 在服务进程内）/ processes parsing uploads",
+    default=None,
+    help="同时解析上传文件的进程数（默认 2 或 $CNBUDGET_WORKERS；0 = 在服务进程内）"
+    " / uploads parsed at once in worker processes",
+)
+@click.option(
+    "--queue",
+    "parse_queue",
+    type=click.IntRange(0, 1000),
+    default=None,
+    help="排队等待的上传数，满了答 503（$CNBUDGET_QUEUE）/ uploads that may wait; beyond: 503",
+)
+@click.option(
+    "--worker-memory-mb",
+    type=click.IntRange(64, 65536),
+    default=None,
+    help="每个解析进程的内存上限（$CNBUDGET_WORKER_MEMORY_MB）/ memory per parse",
+)
+@click.option(
+    "--worker-seconds",
+    type=click.FloatRange(1, 3600),
+    default=None,
+    help="每个解析的时间上限（$CNBUDGET_WORKER_SECONDS）/ seconds per parse",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="允许跨站访问的来源，可重复（$CNBUDGET_CORS_ORIGINS）/ allowed CORS origin (repeatable)",
 )
 @click.option(
     "--log-level",
@@ -740,11 +766,19 @@ def serve(
     port: int,
     token: str | None,
     private_reads: bool,
-    max_upload_mb: float,
-    parse_workers: int,
+    max_upload_mb: float | None,
+    parse_workers: int | None,
+    parse_queue: int | None,
+    worker_memory_mb: int | None,
+    worker_seconds: float | None,
+    cors_origins: tuple[str, ...],
     log_level: str,
 ) -> None:
-    """启动 REST API（文档见 /docs）/ serve the REST API (OpenAPI at /docs)."""
+    """启动 REST API（文档见 /docs）/ serve the REST API (OpenAPI at /docs).
+
+    上传在受限的工作进程中解析（内存、时间、并发都有上限），见 README。/ Uploads are parsed in
+    bounded worker processes (memory, time, concurrency); see the README.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
     from cnbudget.api import Settings
@@ -755,13 +789,20 @@ def serve(
             "--private-reads 需要令牌（--token 或 CNBUDGET_TOKEN）",
             "--private-reads needs a token (--token or CNBUDGET_TOKEN)",
         )
-    settings = Settings(
-        db_url=db,
-        token=token,
-        public_reads=not private_reads,
-        max_upload_bytes=int(max_upload_mb * 1024 * 1024),
-        parse_workers=parse_workers,
-    )
+    try:
+        settings = Settings.from_env(
+            db_url=db,
+            token=token,
+            public_reads=False if private_reads else None,
+            max_upload_bytes=int(max_upload_mb * 1024 * 1024) if max_upload_mb else None,
+            parse_workers=parse_workers,
+            parse_queue=parse_queue,
+            worker_memory_mb=worker_memory_mb,
+            worker_seconds=worker_seconds,
+            cors_origins=cors_origins or None,
+        )
+    except ValueError as exc:
+        _fail(str(exc), str(exc))
     writes = "需要令牌 token required" if token else "已禁用（未设置令牌）disabled: no token"
     err.print(
         f"cnbudget API: http://{host}:{port}/api  文档 docs: http://{host}:{port}/docs\n"

@@ -239,6 +239,8 @@ class AmountRow(Base):
             "row_level",
             "column_key",
             "document_id",
+            # Covering on PostgreSQL (migration 0003): the aggregate is an index-only scan.
+            postgresql_include=["row_code", "row_name", "value"],
         ),
         # Everything of one document (compare, series of one code, cascades) in table order.
         # Deliberately no third index: each one costs every import ~10% of its insert time.

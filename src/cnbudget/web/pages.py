@@ -42,19 +42,26 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
+from cnbudget import __version__
+from cnbudget.api.errors import ApiError
+from cnbudget.api.http import immutable_cache
+from cnbudget.api.routes import etag_matches
+from cnbudget.api.upload import ReceivedFile, check_for_page, ingest_file, receive_file
+from cnbudget.api.worker import Parser
 from cnbudget.model import Document
 from cnbudget.money import format_amount
 from cnbudget.store import (
     compare_documents,
     department_series,
     findings,
-    import_paths,
     list_departments,
     list_documents,
     load_document,
@@ -84,6 +91,12 @@ TOKEN_COOKIE = "cnbudget_token"
 #: Uploads waiting for "store it" are dropped after this many seconds.
 PENDING_TTL = 6 * 3600
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+#: The largest id either database can hold (PostgreSQL INTEGER); larger ids cannot exist.
+MAX_ID = 2**31 - 1
+#: Years a disclosure can have (the API's bounds).
+YEARS = (1900, 2100)
+#: Query parameters that are flags, not ids (any integer is a valid flag).
+_FLAGS = frozenset({"all"})
 
 
 # -- formatting filters -----------------------------------------------------------------------
@@ -182,6 +195,36 @@ class Site:
             else Path(tempfile.gettempdir()) / f"cnbudget-web-{os.getuid()}" / "pending"
         )
         self._fragments: dict[tuple[Any, ...], Markup] = {}
+        self._parser: Parser | None = None
+        self._downloads: DownloadCache | None = None
+
+    def parser(self, request: Request) -> Parser:
+        """The bounded upload worker: the API's (one queue for the API and the pages) when the
+        pages are mounted on it, else one of this site's, configured from the environment."""
+        shared = getattr(request.app.state, "parser", None)
+        if isinstance(shared, Parser):
+            return shared
+        with self._lock:
+            if self._parser is None:
+                from cnbudget.api.settings import Settings
+
+                cfg = Settings.from_env()
+                self._parser = Parser(
+                    cfg.parse_workers,
+                    queue=cfg.parse_queue,
+                    memory_mb=cfg.worker_memory_mb,
+                    seconds=cfg.worker_seconds,
+                )
+            return self._parser
+
+    @property
+    def downloads(self) -> DownloadCache:
+        """Built downloads, on disk beside the database (see :class:`DownloadCache`)."""
+        if self._downloads is None:
+            with self._lock:
+                if self._downloads is None:
+                    self._downloads = DownloadCache(cache_folder(self.settings.db_url))
+        return self._downloads
 
     def document_options(self, lang: Lang) -> Markup:
         """The ``<option>`` list of every current document for the compare pickers.
@@ -245,6 +288,28 @@ class Site:
             request, "error.html", status=404, title_key="not_found", message=message
         )
 
+    def error_page(
+        self, request: Request, status: int, title: tuple[str, str], message: tuple[str, str]
+    ) -> HTMLResponse:
+        """An HTML error page with a bilingual title and message ``(zh, en)``."""
+        en = self.lang(request) == "en"
+        return self.render(
+            request,
+            "error.html",
+            status=status,
+            title=title[1] if en else title[0],
+            message=message[1] if en else message[0],
+        )
+
+    def invalid(self, request: Request, what: str) -> HTMLResponse:
+        """422: a parameter no page can answer (not a number, or outside what can be stored)."""
+        return self.error_page(
+            request,
+            422,
+            ("请求参数无效", "Invalid request"),
+            (f"参数无效：{what}", f"invalid parameter: {what}"),
+        )
+
     # access
     def _supplied_token(self, request: Request, form_token: str | None = None) -> str | None:
         if form_token:
@@ -299,6 +364,88 @@ def _content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
+def _out_of_range(params: dict[str, Any]) -> tuple[str, int] | None:
+    """The first integer parameter no stored row can match: an id outside 1…2³¹−1 (SQLite
+    cannot even compare 99999999999999999999: it overflows), a year outside 1900–2100."""
+    for name, value in params.items():
+        if name in _FLAGS or isinstance(value, bool) or not isinstance(value, int):
+            continue
+        low, high = YEARS if name == "year" else (1, MAX_ID)
+        if not low <= value <= high:
+            return name, value
+    return None
+
+
+def cache_folder(db_url: str) -> Path:
+    """Where built downloads are kept: ``<db>.cache/downloads`` beside a SQLite file; for a
+    server database (PostgreSQL) ``$CNBUDGET_CACHE_DIR`` or a private folder in the system's
+    temp dir, named after the URL so that two stores never share entries."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(db_url)
+    except Exception:  # a bare path (resolved by the store) rather than a URL
+        url = None
+    if url is not None and url.drivername.startswith("sqlite"):
+        db = url.database or ""
+        if db and db != ":memory:" and not db.startswith("file:"):
+            p = Path(db)
+            return p.with_name(p.name + ".cache") / "downloads"
+    root = os.environ.get("CNBUDGET_CACHE_DIR") or str(
+        Path(tempfile.gettempdir()) / f"cnbudget-cache-{os.getuid()}"
+    )
+    tag = hashlib.sha256(db_url.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return Path(root) / tag / "downloads"
+
+
+class DownloadCache:
+    """Built downloads of document versions, one file each, keyed by the version's SHA-256.
+
+    Why: rendering a PDF takes 10–20 s of CPU; a stored version never changes, so it is built
+    once and then served from disk. Why a lock file (``flock``) rather than a thread lock:
+    it makes two simultaneous requests build once whether they land in one server process or
+    in two; the second waits and then reads the first one's file. Files are written to a
+    temporary name and renamed, so a reader never sees half a file. When the folder cannot be
+    written, the download is still built and served, just not kept.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.builds = 0  # how many times something was built (what the tests count)
+
+    def get(self, key: str, build: Callable[[], bytes]) -> bytes:
+        path = self.folder / key
+        try:
+            return path.read_bytes()
+        except OSError:
+            pass
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock = open(self.folder / f".{key}.lock", "a+b")
+        except OSError:
+            self.builds += 1
+            return build()
+        try:
+            import fcntl
+
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                return path.read_bytes()  # built by another request while this one waited
+            except OSError:
+                pass
+            body = build()
+            self.builds += 1
+            tmp = self.folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+            try:
+                tmp.write_bytes(body)
+                os.replace(tmp, path)
+            except OSError:
+                tmp.unlink(missing_ok=True)
+            return body
+        finally:
+            lock.close()
+
+
 @dataclass
 class _Upload:
     sha256: str
@@ -309,7 +456,27 @@ class _Upload:
 # -- router -----------------------------------------------------------------------------------
 def create_router(site: Site) -> APIRouter:
     """All page routes, bound to ``site``."""
-    router = APIRouter(include_in_schema=False)
+
+    class HtmlErrorsRoute(APIRoute):
+        """A page route whose malformed parameters (``/documents/abc``) answer with the HTML
+        error page, never FastAPI's JSON: browsers come here, not API clients."""
+
+        def get_route_handler(self) -> Callable[[Request], Any]:
+            handler = super().get_route_handler()
+
+            async def handle(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except RequestValidationError as exc:
+                    where = "; ".join(
+                        ".".join(str(p) for p in e.get("loc", ())[1:]) or "request"
+                        for e in exc.errors()[:3]
+                    )
+                    return site.invalid(request, _short(where, 120))
+
+            return handle
+
+    router = APIRouter(include_in_schema=False, route_class=HtmlErrorsRoute)
 
     def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
         """Reads need the token when the site is not public: show the token form instead."""
@@ -318,6 +485,14 @@ def create_router(site: Site) -> APIRouter:
         def wrapper(request: Request, *args: Any, **kw: Any) -> Response:
             if not site.may_read(request):
                 return site.render(request, "login.html", status=401, next=request.url.path)
+            bad = _out_of_range(kw)
+            if bad is not None:
+                name, value = bad
+                if name == "year":
+                    return site.invalid(request, f"year={value}")
+                t = Translator(site.lang(request))
+                key = "not_found_dept" if name == "dept_id" else "not_found_doc"
+                return site.not_found(request, t(key, id=value))
             return fn(request, *args, **kw)
 
         return wrapper
@@ -462,12 +637,25 @@ def create_router(site: Site) -> APIRouter:
     @router.get("/documents/{doc_id}/download/{fmt}")
     @guarded
     def download(request: Request, doc_id: int, fmt: str) -> Response:
-        """The original file, or the document as JSON, long-form CSV, XLSX or PDF."""
+        """The original file, or the document as JSON, long-form CSV, XLSX or PDF.
+
+        Built once per document version (see :class:`DownloadCache`) and sent with an ETag
+        (the version's SHA-256), so a browser asking again gets a 304 without a body."""
         eng = site.engine
         t = Translator(site.lang(request))
         refs = data.documents_of(eng, [doc_id])
         if doc_id not in refs or fmt not in ("original", "json", "csv", "xlsx", "pdf"):
             return site.not_found(request, t("not_found_doc", id=doc_id))
+        from cnbudget.store.schema import DocumentRow
+
+        with eng.connect() as conn:
+            sha = conn.execute(
+                select(DocumentRow.sha256).where(DocumentRow.id == doc_id)
+            ).scalar_one()
+        etag = f'"{sha}-{fmt}"'
+        cache = {"ETag": etag, "Cache-Control": immutable_cache(site.settings)}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers={**cache, **HEADERS})
         stem = f"cnbudget-{doc_id}-{refs[doc_id].year}"
         if fmt == "original":
             info = next(
@@ -478,13 +666,15 @@ def create_router(site: Site) -> APIRouter:
             name = _safe_name(info.source_name or f"{stem}.txt")
             body, media = raw_file(eng, doc_id), "application/octet-stream"
         else:
-            doc = load_document(eng, doc_id)
             name = f"{stem}.{fmt}"
-            body, media = _export(doc, fmt)
+            media = _MEDIA[fmt]
+            body = site.downloads.get(
+                f"{sha}-{__version__}.{fmt}", lambda: _export(load_document(eng, doc_id), fmt)
+            )
         return Response(
             body,
             media_type=media,
-            headers={"Content-Disposition": _content_disposition(name), **HEADERS},
+            headers={"Content-Disposition": _content_disposition(name), **cache, **HEADERS},
         )
 
     # -- compare --
@@ -541,123 +731,116 @@ def create_router(site: Site) -> APIRouter:
         """The upload form (drag and drop)."""
         return site.render(request, "check.html", nav="check", **_check_ctx(site))
 
-    @router.post("/check", response_class=HTMLResponse)
-    async def check_upload(request: Request) -> Response:
-        """Read and check an uploaded file; show the findings and offer to store it."""
-        if not site.may_read(request):
-            return site.render(request, "login.html", status=401, next="/check")
-        t = Translator(site.lang(request))
-        limit = site.settings.max_upload_bytes
-        mb = round(limit / 1024 / 1024, 1)
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > limit + 64 * 1024:
-            return site.render(
-                request,
-                "check.html",
-                status=413,
-                nav="check",
-                error=t("check_too_large", mb=mb),
-                **_check_ctx(site),
-            )
-        form = await request.form(max_files=1, max_fields=5)
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str) or not upload.filename:
-            return site.render(
-                request,
-                "check.html",
-                status=400,
-                nav="check",
-                error=t("check_no_file"),
-                **_check_ctx(site),
-            )
-        try:
-            saved = await _save_upload(site, upload, limit)
-        finally:
-            await upload.close()
-        if saved is None:
-            return site.render(
-                request,
-                "check.html",
-                status=413,
-                nav="check",
-                error=t("check_too_large", mb=mb),
-                **_check_ctx(site),
-            )
-        path = site.pending_path(saved.sha256)
-        assert path is not None
-        result = await run_in_threadpool(_read_and_check, path)
-        if isinstance(result, tuple) and isinstance(result[0], str):
-            return site.render(
-                request,
-                "check.html",
-                status=422,
-                nav="check",
-                error=f"{t('check_failed')}：{result[0] if t.lang == 'zh' else result[1]}",
-                **_check_ctx(site),
-            )
-        doc, flat = result
-        view = await run_in_threadpool(
-            build_view, doc, flat, en=t.lang == "en", line_label=t("line")
-        )
+    def check_page(
+        request: Request, status: int = 200, error: str | None = None, **ctx: Any
+    ) -> HTMLResponse:
         return site.render(
             request,
             "check.html",
+            status=status,
             nav="check",
-            upload=saved,
-            doc=doc,
-            view=view,
+            error=error,
+            **ctx,
             **_check_ctx(site),
         )
 
+    def api_error_page(request: Request, exc: ApiError, prefix: str = "") -> HTMLResponse:
+        en = site.lang(request) == "en"
+        text = exc.message_en if en else exc.message_zh
+        resp = check_page(request, status=exc.status, error=f"{prefix}{text}")
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+    async def run_check(request: Request, upload: _Upload, path: Path) -> Response:
+        """Check ``path`` in the bounded worker and show the result; a file that cannot be
+        read is deleted at once and shown as a clear error, never as a list of findings."""
+        t = Translator(site.lang(request))
+        try:
+            doc, flat, unstorable = await run_in_threadpool(
+                site.parser(request).run, check_for_page, str(path)
+            )
+        except ApiError as exc:
+            shutil.rmtree(path.parent, ignore_errors=True)
+            if exc.status == 415:  # a format no reader knows: for a person, unreadable
+                exc = ApiError(422, exc.code, exc.message_zh, exc.message_en)
+            return api_error_page(request, exc, f"{t('check_failed')}{t.colon}")
+        stored_id = await run_in_threadpool(_stored_id, site.engine, upload.sha256)
+        if unstorable is not None or stored_id is not None:
+            shutil.rmtree(path.parent, ignore_errors=True)  # nothing to keep it for
+        view = await run_in_threadpool(
+            build_view, doc, flat, en=t.lang == "en", line_label=t("line")
+        )
+        reason = None
+        if unstorable is not None:
+            reason = unstorable[3] if t.lang == "en" else unstorable[2]
+        return check_page(
+            request,
+            status=getattr(request.state, "check_status", 200),
+            error=getattr(request.state, "check_error", None),
+            upload=upload,
+            doc=doc,
+            view=view,
+            unstorable=reason,
+            stored_id=stored_id,
+        )
+
+    @router.post("/check", response_class=HTMLResponse)
+    async def check_upload(request: Request) -> Response:
+        """Read and check an uploaded file in the bounded worker; show the findings and offer
+        to store it when it can be stored.
+
+        The body is streamed to disk and refused with 413 as soon as it passes the limit (the
+        API's reader), and the upload waits for a place in the worker queue first: when the
+        queue is full the page answers 503 with ``Retry-After`` without reading the body."""
+        if not site.may_read(request):
+            return site.render(request, "login.html", status=401, next="/check")
+        pool = site.parser(request)
+        try:
+            with pool.admit():
+                saved = await _receive_upload(site, request)
+                path = site.pending_path(saved.sha256)
+                assert path is not None
+                return await run_check(request, saved, path)
+        except ApiError as exc:
+            if exc.code in ("missing_file", "unsupported_media_type"):
+                # the form was sent without a file (or not as a form): say what to do
+                return check_page(
+                    request, status=400, error=Translator(site.lang(request))("check_no_file")
+                )
+            return api_error_page(request, exc)
+
     @router.post("/check/store", response_class=HTMLResponse)
     async def check_store(request: Request) -> Response:
-        """Store a checked upload (needs the token) and go to its document page."""
+        """Store a checked upload (needs the token) and go to its document page.
+
+        A wrong token shows the same findings again with the error, so nothing is lost; a
+        file the store refuses is deleted at once."""
         t = Translator(site.lang(request))
         form = await request.form(max_files=0, max_fields=5)
         sha = str(form.get("sha256") or "")
         supplied = site._supplied_token(request, str(form.get("token") or "") or None)
         if not site.settings.token:
-            return site.render(
-                request,
-                "check.html",
-                status=403,
-                nav="check",
-                error=t("check_no_token"),
-                **_check_ctx(site),
-            )
-        if not site.token_ok(supplied):
-            return site.render(
-                request,
-                "check.html",
-                status=403,
-                nav="check",
-                error=t("check_bad_token"),
-                **_check_ctx(site),
-            )
+            return check_page(request, status=403, error=t("check_no_token"))
         path = site.pending_path(sha)
         if path is None:
-            return site.render(
-                request,
-                "check.html",
-                status=410,
-                nav="check",
-                error=t("check_expired"),
-                **_check_ctx(site),
-            )
-        summary = await run_in_threadpool(import_paths, [path], site.engine, jobs=1)
-        res = summary.results[0]
-        if res.document_id is None:
-            reason = res.reason_zh if t.lang == "zh" else res.reason_en
-            return site.render(
-                request,
-                "check.html",
-                status=422,
-                nav="check",
-                error=f"{t('check_store_failed')}：{reason}",
-                **_check_ctx(site),
-            )
+            return check_page(request, status=410, error=t("check_expired"))
+        upload = _Upload(sha, path.name, path.stat().st_size)
+        pool = site.parser(request)
+        try:
+            with pool.admit():
+                if not site.token_ok(supplied):
+                    request.state.check_status = 403
+                    request.state.check_error = t("check_bad_token")
+                    return await run_check(request, upload, path)
+                received = ReceivedFile(path, path.name, upload.size)
+                outcome = await run_in_threadpool(ingest_file, site.engine, received, pool)
+        except ApiError as exc:
+            if exc.status != 503:  # refused for good: do not keep it
+                shutil.rmtree(path.parent, ignore_errors=True)
+            return api_error_page(request, exc, f"{t('check_store_failed')}{t.colon}")
         shutil.rmtree(path.parent, ignore_errors=True)
-        return RedirectResponse(f"/documents/{res.document_id}", status_code=303)
+        return RedirectResponse(f"/documents/{outcome.document_id}", status_code=303)
 
     # -- peers --
     @router.get("/peers", response_class=HTMLResponse)
@@ -736,9 +919,17 @@ class _PeerView:
 
 
 def _previous(siblings: list[Any], info: Any) -> Any | None:
-    """The current document of the same department and kind for the year before, if stored."""
+    """The current document of the same department, kind and scope (部门/单位) for the year
+    before, if stored."""
     return next(
-        (d for d in siblings if d.is_current and d.kind == info.kind and d.year == info.year - 1),
+        (
+            d
+            for d in siblings
+            if d.is_current
+            and d.kind == info.kind
+            and d.scope == info.scope
+            and d.year == info.year - 1
+        ),
         None,
     )
 
@@ -769,72 +960,68 @@ def _check_ctx(site: Site) -> dict[str, Any]:
     }
 
 
-async def _save_upload(site: Site, upload: Any, limit: int) -> _Upload | None:
-    """Copy the upload (at most ``limit`` bytes) to ``pending/<sha256>/<name>``; ``None`` if
-    it is larger than the limit."""
+async def _receive_upload(site: Site, request: Request) -> _Upload:
+    """Stream the form's ``file`` into ``pending/<sha256>/<name>`` (at most the upload limit,
+    counted while streaming; 413 beyond it, 422 for an empty file)."""
     site._sweep()
     site.pending_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = _safe_name(upload.filename)
-    h = hashlib.sha256()
-    size = 0
-    with tempfile.NamedTemporaryFile(dir=site.pending_dir, delete=False) as tmp:
-        try:
-            while chunk := await upload.read(256 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    tmp.close()
-                    os.unlink(tmp.name)
-                    return None
+    with tempfile.TemporaryDirectory(dir=site.pending_dir, prefix=".in-") as tmp:
+        received = await receive_file(request, Path(tmp), site.settings.max_upload_bytes)
+        if received.size == 0:
+            raise ApiError(
+                422,
+                "empty_file",
+                "文件是空的（0 字节），没有可核对的内容",
+                "the file is empty (0 bytes): there is nothing to check",
+            )
+        h = hashlib.sha256()
+        with received.path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-                tmp.write(chunk)
-        except BaseException:
-            tmp.close()
-            os.unlink(tmp.name)
-            raise
-    sha = h.hexdigest()
-    folder = site.pending_dir / sha
-    if folder.is_dir():
-        shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(mode=0o700)
-    os.replace(tmp.name, folder / name)
-    return _Upload(sha, name, size)
+        sha = h.hexdigest()
+        name = _safe_name(received.filename)
+        folder = site.pending_dir / sha
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(mode=0o700)
+        os.replace(received.path, folder / name)
+    return _Upload(sha, name, received.size)
 
 
-def _read_and_check(path: Path) -> tuple[Document, list[dict[str, Any]]] | tuple[str, str]:
-    """Parse and check a file; a bilingual reason when it cannot be read at all."""
-    from cnbudget.checks import check_document
-    from cnbudget.ingest import ReadError, read_path
+def _stored_id(engine: Engine, sha: str) -> int | None:
+    """The id of the stored document with these exact bytes, if any."""
+    from cnbudget.store.schema import DocumentRow
 
-    try:
-        doc = read_path(path)
-    except ReadError as exc:
-        return (str(exc.message_zh), str(exc.message_en))
-    except Exception as exc:  # a reader bug must not take the page down
-        return (f"{type(exc).__name__}: {exc}", f"{type(exc).__name__}: {exc}")
-    report = check_document(doc)
-    return doc, [f.flat() for f in report.findings]
+    with engine.connect() as conn:
+        return conn.execute(select(DocumentRow.id).where(DocumentRow.sha256 == sha)).scalar()
 
 
-def _export(doc: Document, fmt: str) -> tuple[bytes, str]:
+_MEDIA = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _export(doc: Document, fmt: str) -> bytes:
+    """The document written as ``fmt`` (the media type is :data:`_MEDIA`)."""
     if fmt == "json":
-        return doc.model_dump_json(indent=1, exclude_none=True).encode(), "application/json"
+        return doc.model_dump_json(indent=1, exclude_none=True).encode()
     if fmt == "csv":
         from cnbudget.export import write_csv
 
         buf = io.BytesIO()
         write_csv(doc, buf)
-        return buf.getvalue(), "text/csv; charset=utf-8"
+        return buf.getvalue()
     if fmt == "xlsx":
         from cnbudget.outputs.xlsx import write_xlsx
 
         with tempfile.TemporaryDirectory() as d:
-            p = write_xlsx(doc, Path(d) / "doc.xlsx")
-            return p.read_bytes(), (
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
+            return write_xlsx(doc, Path(d) / "doc.xlsx").read_bytes()
     from cnbudget.outputs.pdf import render_pdf
 
-    return render_pdf(doc), "application/pdf"
+    return render_pdf(doc)
 
 
 def chart_json(charts: Any) -> str:

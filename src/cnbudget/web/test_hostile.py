@@ -91,3 +91,62 @@ def test_hostile_downloads_filename(client: Any, web_db: WebDb) -> None:
     assert r.status_code == 200
     cd = r.headers["content-disposition"]
     assert "<" not in cd and "\n" not in cd
+
+
+# -- hostile ids (issue 12 item 6) ----------------------------------------------------------------
+HUGE = "99999999999999999999"  # beyond 64 bits: SQLite cannot even compare it
+
+HOSTILE_ID_PAGES = [
+    (f"/documents/{HUGE}", 404),
+    (f"/documents/{HUGE}/charts", 404),
+    (f"/documents/{HUGE}/scorecard", 404),
+    (f"/documents/{HUGE}/reconciliation", 404),
+    (f"/documents/{HUGE}/execution", 404),
+    (f"/documents/{HUGE}/performance", 404),
+    (f"/documents/{HUGE}/download/pdf", 404),
+    ("/documents/-1", 404),
+    ("/documents/0", 404),
+    ("/documents/2147483648", 404),
+    (f"/departments/{HUGE}", 404),
+    ("/departments/-5", 404),
+    (f"/compare?a={HUGE}&b=1", 404),
+    (f"/compare?a=1&b={HUGE}", 404),
+    (f"/peers?year={HUGE}", 422),
+    ("/peers?year=-1", 422),
+    ("/documents/abc", 422),
+    ("/documents/1e3", 422),
+    ("/departments/%00", 422),
+    ("/compare?a=x&b=1", 422),
+    ("/peers?year=abc", 422),
+    ("/documents/abc?lang=en", 422),
+]
+
+
+@pytest.mark.parametrize(("path", "status"), HOSTILE_ID_PAGES)
+def test_hostile_ids_get_an_html_error_page(client: Any, path: str, status: int) -> None:
+    r = client.get(path)
+    assert r.status_code == status, (path, r.status_code, r.text[:200])
+    assert r.headers["content-type"].startswith("text/html"), path
+    assert 'id="error-page"' in r.text
+    assert not r.text.lstrip().startswith("{")  # never JSON
+    if path.endswith("lang=en"):
+        assert "Invalid request" in r.text
+
+
+def test_hostile_ids_on_the_api_app_are_pages_too(web_db: WebDb) -> None:
+    """Mounted on the API app (what ``cnbudget serve`` runs), page paths still answer HTML —
+    the API's JSON error handlers only speak for ``/api`` — while the API stays JSON."""
+    from fastapi.testclient import TestClient
+
+    from cnbudget.api import Settings, create_app
+
+    app = create_app(Settings(db_url=web_db.url, parse_workers=0, migrate=False))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for path, status in [*HOSTILE_ID_PAGES, ("/no/such/page", 404)]:
+            r = c.get(path)
+            assert r.status_code == status, (path, r.status_code)
+            assert r.headers["content-type"].startswith("text/html"), path
+        r = c.get(f"/api/documents/{HUGE}")
+        assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
+        r = c.get("/api/no/such")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"

@@ -1,0 +1,453 @@
+"""Batch throughput, lake size, COPY load and PostgreSQL hot queries at scale (issue 15).
+
+1. Generates N fictional disclosures (``cnbudget.example.example_text``, one of many cities and
+   a year 2015–2024 per seed) into a temporary folder.
+2. Runs ``run_batch`` on a fresh ``LocalCluster`` with 1 worker, then with 2 workers, into two
+   lakes: docs/s for each and the scaling ratio, per-document compute seconds, peak RSS of the
+   driver and of the largest worker, lake size on disk.
+3. Loads the 2-worker lake into a fresh PostgreSQL database with ``cnbudget lake load`` (COPY):
+   documents/s and amount rows/s.
+4. ``--replicate K``: builds a *synthetic* lake of K copies of that lake (each copy with new
+   SHA-256s and its own fictional city, so departments and documents are distinct; the
+   figures repeat) and loads it too — the cheap way to reach millions of amount rows without
+   parsing millions of documents — then runs EXPLAIN (ANALYZE, BUFFERS) of the API's hot
+   queries (document fetch, list, search, totals, series, compare) and prints their plans
+   and timings (pass ``--explain-out FILE`` to keep them).
+
+    .venv/bin/python benchmarks/bench_batch.py [--docs 40] [--replicate 0] [--pg URL]
+        [--keep DIR] [--explain-out FILE]
+
+The full run of the issue is ``--docs 100000``; on the shared 2-core machine the figures in
+docs/scale.md come from the sizes printed there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+YEARS = 10
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _example(seed: int) -> str:
+    from cnbudget.example import example_text
+
+    return example_text(seed, 2024 - seed % YEARS).replace("示例市", f"示例{seed // YEARS}市")
+
+
+def _write(args: tuple[Path, int]) -> None:
+    folder, seed = args
+    (folder / f"doc{seed:06d}.txt").write_text(_example(seed), encoding="utf-8")
+
+
+def generate(folder: Path, n: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_write, [(folder, i) for i in range(n)], chunksize=64))
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def rss_mb() -> tuple[float, float]:
+    """Peak RSS (MB) of this process and of its largest finished child (a Dask worker)."""
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return me, kids
+
+
+def run(folder: Path, lake: Path, workers: int) -> dict[str, Any]:
+    from cnbudget.batch.engine import run_batch
+
+    s = run_batch([str(folder)], lake, workers=workers, commit_docs=200)
+    return s.as_dict()
+
+
+def fresh_pg(admin: str) -> str:
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    u = make_url(admin)
+    name = f"cnbudget_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, autocommit=True
+    ) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
+def replicate(base: Path, out: Path, copies: int) -> int:
+    """A synthetic lake of ``copies`` copies of ``base`` (new SHA-256s and cities); returns the
+    number of documents written. Only for load and query benchmarks."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cnbudget.batch.lake import LakeWriter, dataset_files
+    from cnbudget.batch.rows import DocResult
+
+    writer = LakeWriter(out, commit_docs=10_000, commit_bytes=1 << 62)
+    n = 0
+    for doc_file in dataset_files(base, "documents"):
+        rel = doc_file.relative_to(base / "documents")
+        parts = {
+            d: pq.read_table(base / d / rel) if (base / d / rel).is_file() else None
+            for d in ("documents", "amounts", "findings", "narrative_claims", "blobs")
+        }
+        docs = parts["documents"]
+        assert docs is not None
+        for k in range(1, copies + 1):
+            new = {
+                s: hashlib.sha256(f"{s}/{k}".encode()).hexdigest()
+                for s in docs["sha256"].to_pylist()
+            }
+            city = f"复制{k}市"
+            tables: dict[str, pa.Table] = {}
+            for d, t in parts.items():
+                if t is None:
+                    continue
+                i = t.schema.get_field_index("sha256")
+                t = t.set_column(i, "sha256", pa.array([new[s] for s in t["sha256"].to_pylist()]))
+                if d == "documents":
+                    metas = []
+                    for m in t["meta_json"].to_pylist():
+                        meta = json.loads(m)
+                        meta["city"] = city
+                        metas.append(json.dumps(meta, ensure_ascii=False))
+                    t = t.set_column(
+                        t.schema.get_field_index("meta_json"), "meta_json", pa.array(metas)
+                    )
+                    t = t.set_column(
+                        t.schema.get_field_index("city"), "city", pa.array([city] * t.num_rows)
+                    )
+                tables[d] = t
+            region = f"{docs['region'][0].as_py()}#{k}"
+            writer.add(
+                DocResult(
+                    sha256="",
+                    path="",
+                    ok=True,
+                    year=docs["year"][0].as_py(),
+                    region=region,
+                    tables=tables,
+                )
+            )
+            n += docs.num_rows
+        writer.commit()
+    return n
+
+
+def multiply(url: str, copies: int) -> None:
+    """``copies`` more copies of every region, department, document, table and amount, made
+    inside PostgreSQL with ``INSERT … SELECT`` (ids shifted by the current maximum, SHA-256s
+    re-hashed, cities suffixed ``#k``; raw blobs left empty, findings not copied). Synthetic:
+    only to give the planner and the hot queries a store of millions of amount rows."""
+    from sqlalchemy import func, literal, select
+
+    from cnbudget.store.db import make_engine
+    from cnbudget.store.schema import (
+        AmountRow,
+        BlobRow,
+        DepartmentAliasRow,
+        DepartmentRow,
+        DocumentRow,
+        RegionRow,
+        TableRow,
+    )
+
+    engine = make_engine(url)
+    tabs = {
+        "regions": RegionRow.__table__,
+        "departments": DepartmentRow.__table__,
+        "department_aliases": DepartmentAliasRow.__table__,
+        "documents": DocumentRow.__table__,
+        "tables": TableRow.__table__,
+    }
+    with engine.begin() as conn:
+        top = {n: conn.execute(select(func.max(t.c.id))).scalar_one() or 0 for n, t in tabs.items()}
+    shift = {n: top[n] for n in tabs}
+    for k in range(1, copies + 1):
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+
+            def copy(name: str, overrides: dict[str, Any], where: Any) -> None:
+                t = (
+                    tabs[name]
+                    if name in tabs
+                    else (BlobRow.__table__ if name == "blobs" else AmountRow.__table__)
+                )
+                cols = [c.name for c in t.columns if not (name == "amounts" and c.name == "id")]
+                exprs = [overrides.get(c, t.c[c]) for c in cols]
+                conn.execute(t.insert().from_select(cols, select(*exprs).where(where)))
+
+            def sh(name: str, col: Any, k: int = k) -> Any:
+                return col + literal(k * shift[name])
+
+            new_sha = func.encode(
+                func.sha256(func.convert_to(DocumentRow.sha256 + literal(f":{k}"), "UTF8")), "hex"
+            )
+            r, d, a = tabs["regions"].c, tabs["departments"].c, tabs["department_aliases"].c
+            doc, tb, am, bl = (
+                tabs["documents"].c,
+                tabs["tables"].c,
+                AmountRow.__table__.c,
+                BlobRow.__table__.c,
+            )
+            copy(
+                "regions",
+                {"id": sh("regions", r.id), "city": r.city + literal(f"#{k}")},
+                r.id <= top["regions"],
+            )
+            copy(
+                "departments",
+                {"id": sh("departments", d.id), "region_id": sh("regions", d.region_id)},
+                d.id <= top["departments"],
+            )
+            copy(
+                "department_aliases",
+                {
+                    "id": sh("department_aliases", a.id),
+                    "department_id": sh("departments", a.department_id),
+                    "region_id": sh("regions", a.region_id),
+                },
+                a.id <= top["department_aliases"],
+            )
+            blob_sha = func.encode(
+                func.sha256(func.convert_to(bl.sha256 + literal(f":{k}"), "UTF8")), "hex"
+            )
+            copy(
+                "blobs",
+                {"sha256": blob_sha, "size": literal(0), "data": func.decode(literal(""), "hex")},
+                bl.sha256.in_(select(doc.sha256).where(doc.id <= top["documents"])),
+            )
+            copy(
+                "documents",
+                {
+                    "id": sh("documents", doc.id),
+                    "department_id": sh("departments", doc.department_id),
+                    "supersedes_id": sh("documents", doc.supersedes_id),
+                    "sha256": new_sha,
+                },
+                doc.id <= top["documents"],
+            )
+            copy(
+                "tables",
+                {"id": sh("tables", tb.id), "document_id": sh("documents", tb.document_id)},
+                tb.id <= top["tables"],
+            )
+            copy(
+                "amounts",
+                {
+                    "document_id": sh("documents", am.document_id),
+                    "table_id": sh("tables", am.table_id),
+                },
+                am.document_id <= top["documents"],
+            )
+        print(f"  copy {k}/{copies}: {time.perf_counter() - t0:.1f} s", flush=True)
+    with engine.begin() as conn:
+        for name in tabs:  # the sequences must move past the copied ids
+            seq = func.pg_get_serial_sequence(name, "id")
+            conn.execute(
+                select(func.setval(seq, select(func.max(tabs[name].c.id)).scalar_subquery()))
+            )
+    engine.dispose()
+
+
+def hot_queries(url: str) -> list[tuple[str, Callable[[], Any]]]:
+    from sqlalchemy import select
+
+    from cnbudget.api.search import get_document, search_documents
+    from cnbudget.store.db import make_engine, session_scope
+    from cnbudget.store.queries import (
+        compare_documents,
+        department_series,
+        function_totals,
+        list_documents,
+    )
+    from cnbudget.store.schema import DocumentRow
+
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        ids = s.scalars(select(DocumentRow.id).order_by(DocumentRow.id)).all()
+        mid = ids[len(ids) // 2]
+        doc = s.get(DocumentRow, mid)
+        dept = doc.department_id
+        other = (
+            s.scalar(
+                select(DocumentRow.id).where(
+                    DocumentRow.department_id == dept, DocumentRow.id != mid
+                )
+            )
+            or ids[-1]
+        )
+        region = doc.department.region.city
+
+    def search() -> Any:
+        with session_scope(engine) as s:
+            return search_documents(s, q="能源", limit=50)
+
+    def fetch() -> Any:
+        with session_scope(engine) as s:
+            return get_document(s, mid)
+
+    return [
+        ("document fetch", fetch),
+        ("list (one region)", lambda: list_documents(engine, region=region)),
+        ("search", search),
+        ("totals by year", lambda: function_totals(engine)),
+        (
+            "totals, one region",
+            lambda: function_totals(engine, region=region, by=("year", "region")),
+        ),
+        ("series of a department", lambda: department_series(engine, dept)),
+        ("compare two documents", lambda: compare_documents(engine, mid, other)),
+    ]
+
+
+def explain(url: str, out: Path | None) -> None:
+    """Run each hot query, capture its SQL, and print EXPLAIN (ANALYZE, BUFFERS) of each."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    lines: list[str] = []
+    captured: list[tuple[str, Any]] = []
+
+    def grab(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            captured.append((statement, params))
+
+    for name, fn in hot_queries(url):
+        fn()  # warm
+        captured.clear()
+        event.listen(Engine, "before_cursor_execute", grab)
+        t0 = time.perf_counter()
+        fn()
+        fn_ms = (time.perf_counter() - t0) * 1000
+        event.remove(Engine, "before_cursor_execute", grab)
+        lines.append(f"### {name} ({fn_ms:.1f} ms for the whole call, warm)\n")
+        with psycopg.connect(make_url_psycopg(url)) as conn:
+            for statement, params in captured:
+                # SQLAlchemy's compiled SELECT with bound parameters; EXPLAIN is composed in
+                # front of it with psycopg's sql module and the values stay bound.
+                q = sql.SQL("EXPLAIN (ANALYZE, BUFFERS) {}").format(sql.SQL(statement))
+                plan = [r[0] for r in conn.execute(q, params).fetchall()]
+                lines.append("```sql\n" + statement.strip() + "\n```\n")
+                lines.append("```\n" + "\n".join(plan) + "\n```\n")
+    text = "\n".join(lines)
+    print(text)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+
+
+def make_url_psycopg(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return f"host={u.host} port={u.port or 5432} user={u.username} dbname={u.database}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--docs", type=int, default=40)
+    ap.add_argument("--replicate", type=int, default=0)
+    ap.add_argument("--pg", default=PG_ADMIN, help="admin URL of the server for a fresh database")
+    ap.add_argument("--keep", type=Path, default=None)
+    ap.add_argument("--explain-out", type=Path, default=None)
+    ap.add_argument("--multiply", type=int, default=0, help="synthetic copies made in PostgreSQL")
+    ap.add_argument("--db", default=None, help="reuse this PostgreSQL database (no load)")
+    ap.add_argument("--skip-batch", type=Path, default=None, help="reuse this lake (no batch run)")
+    a = ap.parse_args()
+
+    from cnbudget.batch.load import load_lake
+    from cnbudget.store.migrate import upgrade
+
+    work = a.keep or Path(tempfile.mkdtemp(prefix="cnbudget-bench-batch-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        if a.skip_batch is None:
+            folder = work / "docs"
+            t0 = time.perf_counter()
+            generate(folder, a.docs)
+            print(f"generated {a.docs} documents in {time.perf_counter() - t0:.1f} s")
+            results = {}
+            for w in (1, 2):
+                lake = work / f"lake{w}"
+                shutil.rmtree(lake, ignore_errors=True)
+                results[w] = run(folder, lake, w)
+                r = results[w]
+                print(
+                    f"workers={w}: {r['ok']} docs in {r['wall_seconds']} s = {r['docs_per_second']} docs/s "
+                    f"(compute {r['compute_seconds']} s, {r['amounts']} amount rows), "
+                    f"lake {du(lake) / 1e6:.1f} MB"
+                )
+            ratio = results[2]["docs_per_second"] / max(results[1]["docs_per_second"], 1e-9)
+            me, kid = rss_mb()
+            print(
+                f"scaling 1→2 workers: {ratio:.2f}x; peak RSS driver {me:.0f} MB, largest worker {kid:.0f} MB"
+            )
+            base = work / "lake2"
+        else:
+            base = a.skip_batch
+        url = a.db or fresh_pg(a.pg)
+        upgrade(url)
+        s = load_lake(base, url)
+        d = s.as_dict()
+        print(
+            f"lake load (COPY) → PostgreSQL: {d['loaded']} docs, {d['amounts']} rows in {d['wall_seconds']} s "
+            f"= {d['loaded'] / max(s.wall_seconds, 1e-9):.1f} docs/s, {d['amounts_per_second']} rows/s"
+        )
+        if a.replicate:
+            big = work / "lake-synthetic"
+            shutil.rmtree(big, ignore_errors=True)
+            t0 = time.perf_counter()
+            n = replicate(base, big, a.replicate)
+            print(
+                f"synthetic lake: {n} documents in {time.perf_counter() - t0:.1f} s, {du(big) / 1e6:.0f} MB"
+            )
+            s = load_lake(big, url)
+            d = s.as_dict()
+            print(
+                f"synthetic load (COPY): {d['loaded']} docs, {d['amounts']} rows in {d['wall_seconds']} s "
+                f"= {d['loaded'] / max(s.wall_seconds, 1e-9):.1f} docs/s, {d['amounts_per_second']} rows/s"
+            )
+            subprocess.run(["psql", make_url_psycopg(url), "-c", "VACUUM ANALYZE"], check=False)
+            subprocess.run(
+                ["psql", make_url_psycopg(url), "-c", "SELECT count(*) AS amounts FROM amounts"],
+                check=False,
+            )
+        if a.multiply:
+            t0 = time.perf_counter()
+            multiply(url, a.multiply)
+            print(f"multiplied ×{a.multiply} in PostgreSQL in {time.perf_counter() - t0:.1f} s")
+            subprocess.run(["psql", make_url_psycopg(url), "-c", "VACUUM ANALYZE"], check=False)
+            subprocess.run(
+                ["psql", make_url_psycopg(url), "-c", "SELECT count(*) AS amounts FROM amounts"],
+                check=False,
+            )
+        explain(url, a.explain_out)
+        print(f"database kept for inspection: {url}")
+    finally:
+        if a.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

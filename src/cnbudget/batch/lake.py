@@ -1,0 +1,249 @@
+"""The Parquet lake: layout, manifest, and a writer that commits partitions as results stream in.
+
+Layout (hive-style folders; every file also holds its partition columns, so any reader works
+with or without hive partitioning)::
+
+    LAKE/_manifest/lake.json          cnbudget and rule-book versions the lake was written with
+    LAKE/_manifest/commits.jsonl      one line per commit: its part files and its inputs
+    LAKE/<dataset>/year=2024/region=<percent-encoded 省/市/区>/part-000007.parquet
+    LAKE/failures/part-000007.parquet (failures have no year or region)
+
+Why commits: a part file is written under a temporary name, renamed, and only *then* named in
+a manifest line (appended and fsync'ed). A run killed at any point leaves at worst renamed part
+files that no commit names; the next run deletes them and redoes their inputs, so an
+interrupted run resumes to exactly the lake an uninterrupted run writes, and a rerun skips
+every input whose SHA-256 is committed.
+
+Memory stays bounded: results are buffered only until ``commit_docs`` documents or
+``commit_bytes`` bytes of Arrow data are held, then written and released.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cnbudget import __version__
+from cnbudget.batch import DATASETS
+from cnbudget.batch.rows import DocResult, rulebook_version
+from cnbudget.batch.schemas import SCHEMAS
+
+__all__ = ["LakeError", "LakeWriter", "Manifest", "dataset_files"]
+
+MANIFEST_DIR = "_manifest"
+#: Fault injection for the resume test: exit hard after writing the part files of this many
+#: commits plus one, before that commit's manifest line (the worst moment to be killed).
+CRASH_ENV = "CNBUDGET_BATCH_CRASH_AFTER_COMMITS"
+
+
+class LakeError(Exception):
+    """The lake folder cannot be used (other versions, unreadable manifest)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.message_zh, self.message_en = zh, en
+
+
+def partition_dir(year: int | None, region: str) -> str:
+    """``year=2024/region=…``: the region percent-encoded (it contains ``/`` and CJK)."""
+    return f"year={year if year is not None else 'unknown'}/region={quote(region or '_', safe='')}"
+
+
+def dataset_files(lake: Path, dataset: str) -> list[Path]:
+    """The committed part files of ``dataset``, in a stable order."""
+    committed = Manifest(lake).committed_files()
+    root = lake / dataset
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*.parquet") if str(p.relative_to(lake)) in committed)
+
+
+@dataclass
+class InputRecord:
+    """One input as the manifest records it."""
+
+    sha256: str
+    path: str
+    status: str  # ok | failed | duplicate
+    reason: str | None = None
+
+
+class Manifest:
+    """``_manifest/``: the lake's versions and its append-only commit log."""
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+        self.dir = lake / MANIFEST_DIR
+        self.commits_path = self.dir / "commits.jsonl"
+        self.info_path = self.dir / "lake.json"
+
+    def commits(self) -> list[dict[str, Any]]:
+        """Every complete commit line; a torn last line (killed mid-write) is ignored."""
+        if not self.commits_path.is_file():
+            return []
+        out = []
+        for line in self.commits_path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+        return out
+
+    def committed_files(self) -> set[str]:
+        return {f for c in self.commits() for f in c["files"]}
+
+    def committed_inputs(self) -> dict[str, InputRecord]:
+        """sha256 → the input that committed it (the first path with those bytes)."""
+        out: dict[str, InputRecord] = {}
+        for c in self.commits():
+            for i in c["inputs"]:
+                if i["sha256"] and i["status"] != "duplicate":
+                    out.setdefault(i["sha256"], InputRecord(**i))
+        return out
+
+    def open(self) -> None:
+        """Create the lake, or check that it was written by these versions, and delete what a
+        killed run left uncommitted."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        mine = {"cnbudget_version": __version__, "rulebook_version": rulebook_version()}
+        if self.info_path.is_file():
+            try:
+                info = json.loads(self.info_path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise LakeError(
+                    f"湖清单无法读取：{self.info_path}（{exc}）",
+                    f"cannot read the lake manifest {self.info_path}: {exc}",
+                ) from exc
+            theirs = {k: info.get(k) for k in mine}
+            if theirs != mine:
+                raise LakeError(
+                    f"该湖由 cnbudget {theirs['cnbudget_version']}、规则 {theirs['rulebook_version']} "
+                    f"写成，当前为 {mine['cnbudget_version']}、{mine['rulebook_version']}；"
+                    "请写入新的 --out 目录，以免新旧结果混在一起",
+                    f"this lake was written by cnbudget {theirs['cnbudget_version']} with rules "
+                    f"{theirs['rulebook_version']}, this is {mine['cnbudget_version']} with "
+                    f"{mine['rulebook_version']}; write to a new --out folder so that old and "
+                    "new results never mix",
+                )
+        else:
+            info = {**mine, "format": 1, "created": dt.datetime.now(dt.UTC).isoformat()}
+            _write_atomic(self.info_path, json.dumps(info, indent=2).encode())
+        self._drop_uncommitted()
+
+    def _drop_uncommitted(self) -> None:
+        committed = self.committed_files()
+        for dataset in DATASETS:
+            root = self.lake / dataset
+            if not root.is_dir():
+                continue
+            for p in root.rglob("*"):
+                if p.is_file() and (
+                    p.name.endswith(".tmp")
+                    or (p.suffix == ".parquet" and str(p.relative_to(self.lake)) not in committed)
+                ):
+                    p.unlink()
+        # A torn last line would hide every later commit: cut it off.
+        if self.commits_path.is_file():
+            good = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in self.commits())
+            if good != self.commits_path.read_text(encoding="utf-8"):
+                _write_atomic(self.commits_path, good.encode())
+
+    def next_commit(self) -> int:
+        return max((c["commit"] for c in self.commits()), default=0) + 1
+
+    def append(self, entry: dict[str, Any]) -> None:
+        """Append one commit line and make it durable before returning."""
+        with self.commits_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class LakeWriter:
+    """Buffers :class:`DocResult` values and commits them in groups (see the module doc)."""
+
+    def __init__(
+        self, lake: Path, *, commit_docs: int = 200, commit_bytes: int = 256 * 1024 * 1024
+    ) -> None:
+        self.lake = lake
+        self.manifest = Manifest(lake)
+        self.manifest.open()
+        self.commit_docs = commit_docs
+        self.commit_bytes = commit_bytes
+        self._buffer: list[DocResult] = []
+        self._extra_inputs: list[InputRecord] = []
+        self._bytes = 0
+        self._next = self.manifest.next_commit()
+        self.commits_written = 0
+        self.files_written = 0
+
+    def add(self, result: DocResult) -> None:
+        self._buffer.append(result)
+        self._bytes += result.nbytes
+        if len(self._buffer) >= self.commit_docs or self._bytes >= self.commit_bytes:
+            self.commit()
+
+    def note(self, record: InputRecord) -> None:
+        """An input recorded without rows (a duplicate of another input's bytes)."""
+        self._extra_inputs.append(record)
+
+    def commit(self) -> None:
+        """Write the buffered results as part files, then name them in one manifest line."""
+        if not self._buffer and not self._extra_inputs:
+            return
+        n = self._next
+        groups: dict[tuple[str, str], list[pa.Table]] = defaultdict(list)
+        for r in self._buffer:
+            for dataset, table in r.tables.items():
+                where = "" if dataset == "failures" else partition_dir(r.year, r.region)
+                groups[(dataset, where)].append(table)
+        files: list[str] = []
+        for (dataset, where), tables in sorted(groups.items()):
+            rel = (
+                Path(dataset, where, f"part-{n:06d}.parquet")
+                if where
+                else Path(dataset, f"part-{n:06d}.parquet")
+            )
+            target = self.lake / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            table = pa.concat_tables(tables).cast(SCHEMAS[dataset])
+            pq.write_table(table, tmp, compression="zstd")
+            os.replace(tmp, target)
+            files.append(str(rel))
+        crash = os.environ.get(CRASH_ENV)
+        if crash is not None and self.commits_written >= int(crash):
+            os._exit(137)  # simulated kill: files renamed, manifest line not yet written
+        inputs = [
+            InputRecord(r.sha256, r.path, "ok" if r.ok else "failed", r.reason).__dict__
+            for r in self._buffer
+        ] + [i.__dict__ for i in self._extra_inputs]
+        self.manifest.append(
+            {
+                "commit": n,
+                "at": dt.datetime.now(dt.UTC).isoformat(),
+                "files": files,
+                "inputs": inputs,
+            }
+        )
+        self._next += 1
+        self.commits_written += 1
+        self.files_written += len(files)
+        self._buffer.clear()
+        self._extra_inputs.clear()
+        self._bytes = 0
