@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from cnbudget.layouts import normalize_label
 from cnbudget.model import Paragraph, Section, Source
+from cnbudget.money import check_amount_range
 
 NUM = r"\d[\d,，]*(?:\.\d+)?"
 _TOKEN = re.compile(
@@ -56,6 +57,16 @@ _COUNT = re.compile(r"(\d+)\s*个")
 
 def to_decimal(text: str) -> Decimal:
     return Decimal(unicodedata.normalize("NFKC", text).replace(",", "").replace("，", ""))
+
+
+def in_range(value: Decimal) -> bool:
+    """False for a figure no disclosure can hold (see ``cnbudget.money.MAX_AMOUNT``): the reader
+    reported it (``amount-out-of-range``), so no claim is built on it (issue 13)."""
+    try:
+        check_amount_range(value, "")
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
@@ -138,10 +149,26 @@ def clean_subject(text: str, names: list[str]) -> str:
 _PATH_TAIL = re.compile(r"([^，,；;。：:]*[（(](?:类|款|项)[)）])([^，,；;。]*)$")
 
 
+_PATH_MARK = re.compile(r"[（(](?:类|款|项)[)）]")
+_CLAUSE_END = re.compile(r"[，,；;。][^，,；;。]*$")
+
+
+def _path_tail(text: str) -> re.Match[str] | None:
+    """``_PATH_TAIL.search(text)``, in linear time: neither group may hold ，,；;。, so a match
+    lies after the last of them, and there is none without a (类)/(款)/(项) mark. Searched on the
+    whole text, a 100,000-character clause cost 10^10 steps (issue 13: a file with a few long
+    lines took 30 s)."""
+    cut = _CLAUSE_END.search(text)
+    tail = text[cut.start() + 1 :] if cut else text
+    if not _PATH_MARK.search(tail):
+        return None
+    return _PATH_TAIL.search(tail)
+
+
 def _subject_before(text: str, names: list[str]) -> tuple[str, str]:
     """The label that precedes a figure: the last clause, or the one before it when the last
     clause is filler ("2024 年预算数为")."""
-    m = _PATH_TAIL.search(text)
+    m = _path_tail(text)
     if m and "、" in m.group(1) and clean_subject(m.group(2).lstrip("：: "), names) in _FILLERS:
         return clean_subject(m.group(1), names), m.group(1).strip()
     segs = [s for s in _BOUNDARY.split(text)]
@@ -178,13 +205,14 @@ def paragraph_statements(
                 subj, raw = _subject_before(gap if current else sent[: m.start()], names)
                 if current is not None and not subj:
                     subj, raw = current.subject, current.raw_subject
+                amount = to_decimal(m["anum"])
                 current = Statement(
                     subject=subj,
                     raw_subject=raw,
                     sentence=sent.strip(),
                     line=line,
                     paragraph=index,
-                    amount=to_decimal(m["anum"]),
+                    amount=amount if in_range(amount) else None,
                     source=para.source,
                 )
                 cm = _COUNT.search(raw)
@@ -213,8 +241,10 @@ def paragraph_statements(
                     )
                     _attach(out, whole, current)
                 sign = Decimal(1) if m["cdir"] == "增加" else Decimal(-1)
-                current.change = sign * to_decimal(m["cnum"])
-                current.change_word = m["cdir"]
+                change = to_decimal(m["cnum"])
+                if in_range(change):
+                    current.change = sign * change
+                    current.change_word = m["cdir"]
             elif m.group("rate"):
                 if (
                     current is not None

@@ -15,6 +15,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from cnbudget.ingest.detect import limit_error
+from cnbudget.ingest.limits import current_limits
 from cnbudget.ingest.xlsx.cells import CellBlock, GridCell, page_layout, to_cell_sources
 from cnbudget.model import Document
 
@@ -61,7 +63,7 @@ class _Parser(HTMLParser):
         elif self.stack and tag in ("td", "th"):
             t = self.stack[-1]
             t.cell = []
-            t.span = (_int(a.get("rowspan")), _int(a.get("colspan")))
+            t.span = (_int(a.get("rowspan")), _int(a.get("colspan"), MAX_COLSPAN))
         elif tag == "br":
             (
                 self.stack[-1].cell if self.stack and self.stack[-1].cell is not None else self.line
@@ -103,22 +105,48 @@ class _Parser(HTMLParser):
         self._flush_line()
 
 
-def _int(v: str | None) -> int:
+#: Largest span browsers honour (HTML standard: colspan ≤ 1000, rowspan ≤ 65534).
+MAX_COLSPAN, MAX_ROWSPAN = 1000, 65534
+
+
+def _int(v: str | None, cap: int = MAX_ROWSPAN) -> int:
+    """A span attribute as browsers read it: junk or < 1 is 1, huge is clamped to ``cap``."""
     try:
-        return max(1, int(v or 1))
+        return min(cap, max(1, int((v or "1").strip()[:12] or 1)))
     except ValueError:
         return 1
 
 
-def grid_cells(rows: list[list[tuple[str, int, int]]]) -> list[GridCell]:
-    """HTML rows (cells with rowspan / colspan) → cells at their grid positions."""
+def grid_cells(
+    rows: list[list[tuple[str, int, int]]], budget: list[int] | None = None
+) -> list[GridCell]:
+    """HTML rows (cells with rowspan / colspan) → cells at their grid positions.
+
+    A rowspan reaching past the last row stops there, as in browsers, so the work is bounded by
+    the table's own grid; ``budget`` (a one-element list: cells still allowed) bounds it over a
+    page (``max_sheet_cells``): ``colspan="1000"`` on every cell of a long table is still a
+    blow-up, refused with an error naming the limit."""
+    if budget is None:
+        budget = [current_limits().max_sheet_cells]
     taken: set[tuple[int, int]] = set()
     out: list[GridCell] = []
+    n = len(rows)
     for r, row in enumerate(rows):
         c = 0
         for text, rs, cs in row:
             while (r, c) in taken:
                 c += 1
+            rs = min(rs, n - r)
+            budget[0] -= rs * cs
+            if budget[0] < 0:
+                raise limit_error(
+                    "HTML",
+                    "max_sheet_cells",
+                    current_limits().max_sheet_cells,
+                    f"表格第 {r + 1} 行 / table row {r + 1}",
+                    "网页表格单元格过多",
+                    "too many table cells in the page",
+                )
             out.append(GridCell(r, c, text, rs, cs))
             for i in range(r, r + rs):
                 for k in range(c, c + cs):
@@ -135,11 +163,12 @@ def html_blocks(html: str) -> list[CellBlock]:
     parser.close()
     blocks: list[CellBlock] = []
     pending: list[str] = []
+    budget = [current_limits().max_sheet_cells]
     for kind, value in parser.items:
         if kind == "line":
             pending.append(value)  # type: ignore[arg-type]
             continue
-        cells = grid_cells(value)  # type: ignore[arg-type]
+        cells = grid_cells(value, budget)  # type: ignore[arg-type]
         if not any(c.text for c in cells):
             continue
         blocks.append(CellBlock(name=f"表格{len(blocks) + 1}", cells=cells, before=pending))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import shutil
 import subprocess
@@ -23,8 +24,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from cnbudget.ingest.detect import ReadError, limit_error
+from cnbudget.ingest.limits import current_limits
 from cnbudget.ingest.pdf.extract import Char, PageContent, Ruling
 from cnbudget.ingest.pdf.normalize import normalize_cjk
+
+log = logging.getLogger(__name__)
 
 #: Render resolution for OCR (Tesseract's sweet spot for 10–12 pt print).
 DPI = 300
@@ -81,20 +86,38 @@ def words_from_tsv(tsv: str, scale: float) -> list[OcrWord]:
     return out
 
 
-def recognise(image) -> list[OcrWord]:  # image: PIL.Image.Image
-    """Run Tesseract on ``image`` (rendered at :data:`DPI`) and return its words."""
+def recognise(image, *, seconds: int | None = None, where: str = "OCR") -> list[OcrWord]:
+    """Run Tesseract on ``image`` (rendered at :data:`DPI`) and return its words.
+
+    ``seconds`` (default ``max_ocr_seconds``) bounds the run: a scan on a loaded machine took
+    over 20 s a page (issue 13), so a page that takes longer is a :class:`ReadError` naming the
+    limit, as is a Tesseract failure (never a RuntimeError traceback)."""
+    limit = seconds if seconds is not None else current_limits().max_ocr_seconds
     with tempfile.TemporaryDirectory() as tmp:
         png = Path(tmp) / "page.png"
         image.save(png)
-        proc = subprocess.run(
-            ["tesseract", str(png), "stdout", "-l", LANGS, "--psm", PSM, "tsv"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        try:
+            proc = subprocess.run(
+                ["tesseract", str(png), "stdout", "-l", LANGS, "--psm", PSM, "tsv"],
+                capture_output=True,
+                text=True,
+                timeout=limit,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise limit_error(
+                where,
+                "max_ocr_seconds",
+                limit,
+                f"超过 {limit} 秒 / over {limit} s",
+                "OCR 识别一页超时",
+                "OCR of one page took too long",
+            ) from exc
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.strip()[:300])
+        msg = proc.stderr.strip()[:300]
+        raise ReadError(
+            f"{where}：OCR（tesseract）失败：{msg}", f"{where}: OCR (tesseract) failed: {msg}"
+        )
     return words_from_tsv(proc.stdout, DPI / 72)
 
 
@@ -239,11 +262,31 @@ def ocr_pages(path: str | Path, pages: list[PageContent]) -> dict[int, list[OcrW
     todo = [p for p in pages if not p.has_text and p.images]
     if not todo or not tesseract_available():
         return {}
+    limits = current_limits()
+    name = Path(path).name
+    if len(todo) > limits.max_ocr_pages:
+        # Refused before the first page: 20+ s a page on a loaded machine, no partial result.
+        raise limit_error(
+            name,
+            "max_ocr_pages",
+            limits.max_ocr_pages,
+            f"{len(todo)} 页需要 OCR / {len(todo)} pages need OCR",
+            "需要 OCR 的页数过多",
+            "too many pages need OCR",
+        )
     out: dict[int, list[OcrWord]] = {}
-    for page in todo:
+    for i, page in enumerate(todo, 1):
+        # Progress for the CLI / server log: OCR is the one step that takes seconds a page.
+        log.info("OCR %s: page %d (%d of %d)", name, page.number, i, len(todo))
         image = _render(Path(path), page.number)
         rulings = rulings_from_image(image)
-        words = merge_numbers(recognise(erase_lines(image, rulings)))
+        words = merge_numbers(
+            recognise(
+                erase_lines(image, rulings),
+                seconds=limits.max_ocr_seconds,
+                where=f"{name} 第{page.number}页 / page {page.number}",
+            )
+        )
         page.chars = [Char(w.text, *w.bbox) for w in words]
         page.rulings = _extend(rulings, LINE_RUN / (DPI / 72))
         out[page.number] = words

@@ -22,7 +22,7 @@ from cnbudget.ingest.text.lines import Line
 from cnbudget.ingest.text.tables import TableBuilder, is_money
 from cnbudget.layouts import NamedRowSpec, TableSpec, normalize_label
 from cnbudget.model import Amount, ParseIssue, Row, Source, Table
-from cnbudget.money import parse_amount
+from cnbudget.money import AmountRangeError, parse_amount
 
 _CODE_CELL = re.compile(r"^\d{2,7}$")
 _LEVEL_WORDS = {"类", "款", "项"}
@@ -130,6 +130,17 @@ class PdfTableBuilder(TableBuilder):
                 continue
             try:
                 v = parse_amount(text)
+            except AmountRangeError as exc:
+                self.issues.append(
+                    ParseIssue(
+                        code="amount-out-of-range",
+                        message_zh=f"表「{self.table.title}」「{exp[0]}」：{exc.message_zh}",
+                        message_en=f"table '{self.spec.type}' row '{exp[0]}': {exc.message_en}",
+                        line=line.no,
+                        text=line.raw[:500],
+                    )
+                )
+                continue
             except ValueError:
                 self.issues.append(
                     ParseIssue(

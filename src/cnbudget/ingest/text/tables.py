@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 from cnbudget.ingest.text.lines import Line, nfkc
 from cnbudget.layouts import ColumnSpec, NamedRowSpec, TableSpec, normalize_label
 from cnbudget.model import Amount, Column, ParseIssue, Row, Source, Table
-from cnbudget.money import parse_amount
+from cnbudget.money import AmountRangeError, parse_amount
 
 _MONEY_LIKE = re.compile(r"^[-+]?[\d,，\s]*\d[.．]\d{1,2}$|^[-+]?\d{1,3}(?:[,，]\d{3})+$")
 _CODE = re.compile(r"^\d{2,7}$")
@@ -186,11 +186,20 @@ class TableBuilder:
                 continue
             try:
                 v = parse_amount(text)
+            except AmountRangeError as exc:
+                self._issue(
+                    "amount-out-of-range",
+                    f"{self._where()}「{row_name}」列「{' / '.join(col.header)}」{exc.message_zh}",
+                    f"{self._where_en()} row '{row_name}' column '{col.key}': {exc.message_en}",
+                    line.no,
+                    line.raw[:500],
+                )
+                continue
             except ValueError:
                 self._issue(
                     "not-an-amount",
-                    f"{self._where()}「{row_name}」列「{' / '.join(col.header)}」不是金额：{text}",
-                    f"{self._where_en()} row '{row_name}' column '{col.key}' is not an amount: {text}",
+                    f"{self._where()}「{row_name}」列「{' / '.join(col.header)}」不是金额：{text[:40]}",
+                    f"{self._where_en()} row '{row_name}' column '{col.key}' is not an amount: {text[:40]}",
                     line.no,
                     line.raw,
                 )

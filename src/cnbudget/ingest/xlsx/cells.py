@@ -205,6 +205,24 @@ def block_page(block: CellBlock, number: int) -> PageContent:
 
 
 def page_layout(blocks: list[CellBlock]) -> list[PageContent]:
+    """Each block as its synthetic page, after checking its width against
+    ``max_table_columns``: the ruled-table code costs about rows × columns² (every border is
+    matched to its grid line), so a 1000-column table from ``colspan="1000"`` or a stray cell
+    in column XFD would take minutes; a disclosure table has a few dozen columns."""
+    from cnbudget.ingest.detect import limit_error
+    from cnbudget.ingest.limits import current_limits
+
+    limit = current_limits().max_table_columns
+    for b in blocks:
+        if b.ncols > limit:
+            raise limit_error(
+                b.name,
+                "max_table_columns",
+                limit,
+                f"{b.ncols} 列 / {b.ncols} columns",
+                "表格列数过多",
+                "too many table columns",
+            )
     return [block_page(b, i) for i, b in enumerate(blocks, 1)]
 
 
