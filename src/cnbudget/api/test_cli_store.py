@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from cnbudget.api import Settings
 from cnbudget.api.conftest import example
 from cnbudget.cli.main import cli
 from cnbudget.store import queries
@@ -170,7 +171,27 @@ def test_serve_builds_the_app_and_runs_uvicorn(
         "log_level": "info",
         "access_log": True,
     }
-    assert settings.parse_workers == 1
+    assert settings.parse_workers == Settings().parse_workers  # the default: bounded workers
+    # Flags and the environment reach the settings; a flag wins over the environment.
+    monkeypatch.setenv("CNBUDGET_QUEUE", "3")
+    r = run(
+        "serve",
+        "--db",
+        db_url,
+        "--private-reads",
+        "--workers",
+        "1",
+        "--cors-origin",
+        "https://a.example",
+    )
+    assert r.exit_code == 0, r.output
+    settings = seen["app"].state.settings
+    assert (settings.parse_workers, settings.parse_queue, settings.cors_origins) == (
+        1,
+        3,
+        ("https://a.example",),
+    )
+    monkeypatch.delenv("CNBUDGET_QUEUE")
 
     monkeypatch.delenv("CNBUDGET_TOKEN")
     r = run("serve", "--db", db_url, "--private-reads")

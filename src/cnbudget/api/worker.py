@@ -153,8 +153,11 @@ class Parser:
         self._closed = False
 
     def warm(self) -> None:
-        """Start the forkserver now, in the background: importing the readers takes seconds,
-        which the first upload would otherwise wait for."""
+        """Open the pool (again, after a shutdown: an app object may go through several
+        lifespans, as in tests) and start the forkserver now, in the background: importing the
+        readers takes seconds, which the first upload would otherwise wait for."""
+        with self._lock:
+            self._closed = False
         if self.workers <= 0:
             return
 
