@@ -29,6 +29,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from cnbudget.batch.lake import dataset_files
 from cnbudget.batch.schemas import FINDING_FIGURES
+from cnbudget.store.importer import FINDING_COLUMNS
 from cnbudget.store.records import AMOUNT_FIELDS, Prepared
 from cnbudget.store.schema import AmountRow, DocumentRow, TableRow
 
@@ -38,25 +39,8 @@ __all__ = ["LoadSummary", "load_lake"]
 COPY_COLUMNS: tuple[str, ...] = ("document_id", "table_id", *AMOUNT_FIELDS[1:])
 _LAKE_OF = {"column_label": "column", "value": "value"}  # store field → lake column
 
-_FINDING_KEYS = (
-    "position",
-    "rule",
-    "severity",
-    "family",
-    "table_no",
-    "table_type",
-    "unit_name",
-    "row_code",
-    "row_key",
-    "row_name",
-    "column_label",
-    "sentence",
-    *FINDING_FIGURES,
-    "source_line",
-    "message_zh",
-    "message_en",
-    "related_json",
-)
+#: A lake finding's fields as stored: the importer's columns less the two ids set on load.
+_FINDING_KEYS = tuple(c for c in FINDING_COLUMNS if c not in ("check_run_id", "document_id"))
 
 Progress = Callable[[int, int], None]
 

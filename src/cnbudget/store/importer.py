@@ -729,7 +729,8 @@ def _insert_issues(conn: Connection, doc_id: int, prep: Prepared) -> None:
         )
 
 
-_FINDING_COLUMNS: tuple[str, ...] = (
+#: Columns of a stored finding, in insert order (the batch loader shares them).
+FINDING_COLUMNS: tuple[str, ...] = (
     "check_run_id",
     "document_id",
     "position",
@@ -774,8 +775,8 @@ def _insert_check_run(conn: Connection, doc_id: int, prep: Prepared) -> None:
     _bulk_insert(
         conn,
         FindingRow.__table__,
-        _FINDING_COLUMNS,
-        [tuple(ids.get(c, f.get(c)) for c in _FINDING_COLUMNS) for f in prep.findings],
+        FINDING_COLUMNS,
+        [tuple(ids.get(c, f.get(c)) for c in FINDING_COLUMNS) for f in prep.findings],
     )
 
 

@@ -16,8 +16,19 @@ from cnbudget.ingest.text.lines import Line, nfkc, tokenize
 from cnbudget.ingest.text.narrative import budget_units, glossary, sections, staffing
 from cnbudget.ingest.text.performance import PerformanceBuilder
 from cnbudget.ingest.text.tables import TableBuilder
+from cnbudget.ingest.year import find_year
 from cnbudget.layouts import LayoutSpec, load_layout, normalize_label
-from cnbudget.model import Document, Metadata, Paragraph, ParseIssue, Region, Section, Source
+from cnbudget.model import (
+    Document,
+    Metadata,
+    Paragraph,
+    ParseIssue,
+    Region,
+    Section,
+    Source,
+    is_placeholder_name,
+    scope_from_texts,
+)
 
 _PART = re.compile(r"^第\s*([一二三四])\s*部分")
 _TOC = re.compile(r"^目\s*录$")
@@ -360,6 +371,13 @@ class _Reader:
         self.part4()
         md = self.doc.metadata
         md.region = region_from_name(md.department)
+        front = [ln.text for ln in self.parts["front"] if ln.text]
+        if md.year is None:
+            # Not on the cover: from headings, table titles or 编制日期 (never from prose).
+            found = find_year(front, (ln.text for ln in self.lines), kind=md.kind)
+            md.year = found.year if found else None
+        md.scope = scope_from_texts(front, md.layout)
+        md.is_template = is_placeholder_name(md.department)
         if not any(self.parts[k] for k in ("part1", "part2", "part3", "part4")):
             self.issues.append(
                 ParseIssue(
