@@ -6,6 +6,8 @@ column, or the narrative sentence, with the source line) and *what* (expected vs
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Literal
 
@@ -103,3 +105,38 @@ class Report(BaseModel):
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
+
+
+#: The fields of :meth:`Finding.flat` that say *where* a finding is, in key order. The figures
+#: are deliberately not part of it: a corrected version that still has the finding at the same
+#: place (same rule, same cell or sentence) is "the same finding", whatever the amounts now are.
+KEY_FIELDS = ("rule", "table_type", "unit_name", "row_code", "row_key", "row_name", "column")
+
+
+def _norm(text: object) -> str:
+    return "" if text is None else " ".join(str(text).split())
+
+
+def finding_keys(findings: Iterable[Mapping[str, object]]) -> list[str]:
+    """A stable key per finding (rule + location), for answers that outlive a version.
+
+    Why a key and not the row id: a re-check or a corrected version stores new finding rows, but
+    the reviewer's answer ("explained: the 0.01 is rounding") belongs to the finding at that place.
+    The sentence is part of the location (whitespace-normalised), the page and line are not (a
+    corrected PDF moves them). Two findings of one rule at one place in the same document are
+    told apart by their order (``…~1``, ``…~2``). Mappings use the keys of :meth:`Finding.flat`
+    (``column_label`` is accepted for ``column``, as the store names it).
+    """
+    seen: dict[str, int] = {}
+    keys: list[str] = []
+    for f in findings:
+        parts = [
+            _norm(f.get("column", f.get("column_label")) if k == "column" else f.get(k))
+            for k in KEY_FIELDS
+        ]
+        parts.append(_norm(f.get("sentence")))
+        base = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        keys.append(base if n == 0 else f"{base}~{n}")
+    return keys

@@ -54,6 +54,7 @@ __all__ = [
     "DepartmentAliasRow",
     "DepartmentRow",
     "DocumentRow",
+    "FindingResponseRow",
     "FindingRow",
     "ParseIssueRow",
     "RegionRow",
@@ -345,3 +346,35 @@ class FindingRow(Base):
     related_json: Mapped[str] = mapped_column(Text, doc="related cells as JSON")
 
     check_run: Mapped[CheckRunRow] = relationship(back_populates="findings")
+
+
+#: What a reviewer or the department can say of a finding (``open`` withdraws an earlier answer).
+RESPONSE_STATUSES = ("accepted", "explained", "false", "open")
+
+
+class FindingResponseRow(Base):
+    """An answer to a finding: 已接受 (will fix), 已说明 (the figures are right, why), 误报 (false).
+
+    Why keyed by ``finding_key`` (:func:`cnbudget.checks.findings.finding_keys`: rule + place)
+    and the document, not by a finding row: re-checks and corrected versions store new finding
+    rows, and the answer must follow the finding. Rows are never updated: each answer is a new
+    row (who, when, note), so the history stays; the newest one counts. A corrected version
+    inherits the answers of the version it supersedes for every finding that recurs there
+    (:mod:`cnbudget.store.responses` walks ``supersedes_id``), so nothing is copied at import.
+    """
+
+    __tablename__ = "finding_responses"
+    __table_args__ = (
+        Index("ix_finding_responses_document_key", "document_id", "finding_key"),
+        Index("ix_finding_responses_rule", "rule"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    finding_key: Mapped[str] = mapped_column(String(40))
+    rule: Mapped[str] = mapped_column(String(64), doc="the finding's rule, for rule-quality")
+    severity: Mapped[str] = mapped_column(String(8), doc="the finding's severity when answered")
+    status: Mapped[str] = mapped_column(String(12), doc="accepted | explained | false | open")
+    note: Mapped[str | None] = mapped_column(Text, doc="why (required for explained / false)")
+    author: Mapped[str] = mapped_column(String(100), doc="who answered, as they signed")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
