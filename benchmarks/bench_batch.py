@@ -148,15 +148,52 @@ def replicate(base: Path, out: Path, copies: int) -> int:
             )
             n += docs.num_rows
         writer.commit()
+        writer.close()
     return n
+
+
+def import_folder(folder: Path, url: str, jobs: int = 2) -> None:
+    """The base of a large store: real imports (``cnbudget import``) of generated documents,
+    so departments, versions, tables, findings and the search column are exactly an import's."""
+    cli = Path(sys.executable).with_name("cnbudget")
+    subprocess.run(
+        [str(cli), "import", str(folder), "--db", url, "--jobs", str(jobs)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def count_documents(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from cnbudget.store.db import make_engine
+    from cnbudget.store.schema import DocumentRow
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count(DocumentRow.id))).scalar_one()
+    finally:
+        engine.dispose()
+
+
+#: The secondary indexes of ``amounts``: dropped while ``--multiply`` copies tens of millions of
+#: rows and built once afterwards (one sort per index instead of one B-tree insert per row).
+_AMOUNT_INDEXES = ("ix_amounts_aggregate", "ix_amounts_document")
 
 
 def multiply(url: str, copies: int) -> None:
     """``copies`` more copies of every region, department, document, table and amount, made
     inside PostgreSQL with ``INSERT … SELECT`` (ids shifted by the current maximum, SHA-256s
     re-hashed, cities suffixed ``#k``; raw blobs left empty, findings not copied). Synthetic:
-    only to give the planner and the hot queries a store of millions of amount rows."""
-    from sqlalchemy import func, literal, select
+    only to give the planner and the hot queries a store of millions of amount rows.
+
+    Why the session runs with ``session_replication_role = replica`` and without the amount
+    indexes: at 35 M rows, two foreign-key triggers and two B-tree inserts per copied row are
+    most of the time, and the copies are consistent by construction (every id is shifted by
+    the same offset as the row it refers to). The indexes are rebuilt from the ORM's own
+    definitions afterwards, so the store ends with exactly the schema of its migrations."""
+    from sqlalchemy import event, func, literal, select, text
 
     from cnbudget.store.db import make_engine
     from cnbudget.store.schema import (
@@ -170,6 +207,20 @@ def multiply(url: str, copies: int) -> None:
     )
 
     engine = make_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _replica(dbapi_conn: Any, _rec: Any) -> None:  # no FK triggers for synthetic copies
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET session_replication_role = replica")
+            cur.execute("SET maintenance_work_mem = '1GB'")
+            cur.execute("SET synchronous_commit = off")
+
+    dropped = []
+    with engine.begin() as conn:
+        for ix in AmountRow.__table__.indexes:
+            if ix.name in _AMOUNT_INDEXES:
+                conn.execute(text(f'DROP INDEX IF EXISTS "{ix.name}"'))  # fixed names, no input
+                dropped.append(ix)
     tabs = {
         "regions": RegionRow.__table__,
         "departments": DepartmentRow.__table__,
@@ -258,6 +309,23 @@ def multiply(url: str, copies: int) -> None:
                 am.document_id <= top["documents"],
             )
         print(f"  copy {k}/{copies}: {time.perf_counter() - t0:.1f} s", flush=True)
+    for ix in dropped:
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            ix.create(conn)
+        print(f"  index {ix.name} rebuilt in {time.perf_counter() - t0:.1f} s", flush=True)
+    from cnbudget.store.aggregates import rebuild_all_summaries, refresh_search_text
+
+    with engine.begin() as conn:
+        # Copies have new cities (``#k``) and are invisible to the summaries' watermark: the
+        # search text and the class-total summaries are rebuilt as migration 0005 builds them.
+        if "search_text" in DocumentRow.__table__.c:
+            t0 = time.perf_counter()
+            n = refresh_search_text(conn)
+            print(f"  search text of {n} documents in {time.perf_counter() - t0:.1f} s")
+            t0 = time.perf_counter()
+            rebuild_all_summaries(conn)
+            print(f"  class-total summaries rebuilt in {time.perf_counter() - t0:.1f} s")
     with engine.begin() as conn:
         for name in tabs:  # the sequences must move past the copied ids
             seq = func.pg_get_serial_sequence(name, "id")
@@ -355,6 +423,40 @@ def explain(url: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
 
 
+def build_by_import(a: argparse.Namespace, work: Path) -> None:
+    """``--import-docs N [--target-docs T] [--db URL]``: a store of ≥ T documents from N real
+    imports multiplied inside PostgreSQL; an existing store of ≥ T documents is kept as it is."""
+    from cnbudget.store.migrate import upgrade
+
+    url = a.db or fresh_pg(a.pg)
+    upgrade(url)
+    have = count_documents(url)
+    target = max(a.target_docs, a.import_docs)
+    if have >= target:
+        print(f"store already holds {have} documents (≥ {target}): reused")
+    else:
+        if have == 0:
+            folder = work / "docs"
+            t0 = time.perf_counter()
+            generate(folder, a.import_docs)
+            print(f"generated {a.import_docs} documents in {time.perf_counter() - t0:.1f} s")
+            t0 = time.perf_counter()
+            import_folder(folder, url)
+            have = count_documents(url)
+            dt_ = time.perf_counter() - t0
+            print(f"imported {have} documents in {dt_:.1f} s = {have / dt_:.1f} docs/s", flush=True)
+        copies = -(-target // have) - 1 if target > have else 0
+        if copies:
+            t0 = time.perf_counter()
+            multiply(url, copies)
+            print(f"multiplied ×{copies} in PostgreSQL in {time.perf_counter() - t0:.1f} s")
+        subprocess.run(["psql", make_url_psycopg(url), "-c", "VACUUM ANALYZE"], check=False)
+        print(f"store holds {count_documents(url)} documents", flush=True)
+    if not a.no_explain:
+        explain(url, a.explain_out)
+    print(f"database kept: {url}")
+
+
 def make_url_psycopg(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -374,6 +476,20 @@ def main() -> None:
     ap.add_argument("--multiply", type=int, default=0, help="synthetic copies made in PostgreSQL")
     ap.add_argument("--db", default=None, help="reuse this PostgreSQL database (no load)")
     ap.add_argument("--skip-batch", type=Path, default=None, help="reuse this lake (no batch run)")
+    ap.add_argument(
+        "--import-docs",
+        type=int,
+        default=0,
+        help="base of the store: generate and `cnbudget import` this many documents (no batch run)",
+    )
+    ap.add_argument(
+        "--target-docs",
+        type=int,
+        default=0,
+        help="with --import-docs: multiply until the store holds at least this many documents; "
+        "a store that already does is reused as it is",
+    )
+    ap.add_argument("--no-explain", action="store_true")
     a = ap.parse_args()
 
     from cnbudget.batch.load import load_lake
@@ -381,6 +497,13 @@ def main() -> None:
 
     work = a.keep or Path(tempfile.mkdtemp(prefix="cnbudget-bench-batch-"))
     work.mkdir(parents=True, exist_ok=True)
+    if a.import_docs:
+        try:
+            build_by_import(a, work)
+        finally:
+            if a.keep is None:
+                shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         if a.skip_batch is None:
             folder = work / "docs"

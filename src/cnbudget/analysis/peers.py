@@ -36,10 +36,12 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "carryover_share": ("上年结转结余占收入比重", "carry-over share of income"),
 }
 
+#: Staff counts of at most 7 digits: a longer run is not a head count (and ``int()`` refuses
+#: runs past 4,300 digits).
 _STAFF_PATTERNS = (
-    ("actual", re.compile(r"实有人数\s*(\d+)\s*人")),
-    ("active", re.compile(r"在职(?:人员|人数)?\s*(\d+)\s*人")),
-    ("authorized", re.compile(r"编制(?:数|人数)?\s*(?:为)?\s*(\d+)")),
+    ("actual", re.compile(r"实有人数\s*(\d{1,7})\s*人")),
+    ("active", re.compile(r"在职(?:人员|人数)?\s*(\d{1,7})\s*人")),
+    ("authorized", re.compile(r"编制(?:数|人数)?\s*(?:为)?\s*(\d{1,7})(?!\d)")),
 )
 
 

@@ -21,7 +21,9 @@ from sqlalchemy import Engine
 
 from cnbudget import __version__
 from cnbudget.api.analysis import router as analysis_router
+from cnbudget.api.answers import router as answers_router
 from cnbudget.api.cache import ResultCache
+from cnbudget.api.changes import router as changes_router
 from cnbudget.api.deps import get_engine, get_settings, require_read, require_write
 from cnbudget.api.docs_ui import install_docs
 from cnbudget.api.errors import install_error_handlers
@@ -144,6 +146,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_http(app, settings)
     app.include_router(read_router)
     app.include_router(analysis_router)
+    app.include_router(answers_router)
+    app.include_router(changes_router)
     install_docs(app)
 
     @app.get(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "AggregateOut",
     "AmountDiffOut",
+    "AnswerOut",
     "CheckOut",
     "ClassTotalOut",
     "CompareOut",
@@ -99,6 +100,21 @@ class DepartmentDetailOut(DepartmentOut):
     document_list: list[DocumentOut]
 
 
+class AnswerOut(_Out):
+    """An answer to a finding (已接受 / 已说明 / 误报), who gave it and when."""
+
+    finding_key: str
+    rule: str
+    severity: str
+    status: Literal["accepted", "explained", "false", "open"]
+    note: str | None = None
+    author: str
+    created_at: str = Field(description="ISO 8601, UTC")
+    document_id: int = Field(description="文件 id where it was given")
+    inherited: bool = Field(description="given to an earlier version of this document")
+    version: int | None = Field(None, description="版本 where it was given")
+
+
 class FindingOut(_Out):
     """A check finding in the stable shape of ``cnbudget check --format json``."""
 
@@ -125,6 +141,12 @@ class FindingOut(_Out):
     message_en: str
     related: list[dict[str, Any]] = Field(default_factory=list)
     check_run_id: int | None = None
+    key: str | None = Field(
+        None, description="稳定键（规则+位置）/ stable key of the finding (rule + place)"
+    )
+    answer: AnswerOut | None = Field(
+        None, description="审核答复（含上一版本继承）/ the answer that applies, if any"
+    )
 
 
 class FindingsOut(_Out):

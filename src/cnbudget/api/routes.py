@@ -43,6 +43,7 @@ from cnbudget.api.tables import table_csv
 from cnbudget.model import Document, Table
 from cnbudget.store import queries
 from cnbudget.store.queries import DocumentInfo
+from cnbudget.store.responses import findings_with_answers
 from cnbudget.store.schema import DocumentRow
 
 __all__ = ["ERROR_RESPONSES", "etag_matches", "router"]
@@ -323,7 +324,7 @@ def get_findings(
     severity: Annotated[Literal["error", "warning", "notice"] | None, Query()] = None,
 ) -> dict[str, Any]:
     _require_document(engine, document_id)
-    found = queries.findings(engine, document_id, severity=severity)
+    found = findings_with_answers(engine, document_id, severity=severity)
     counts = {"error": 0, "warning": 0, "notice": 0}
     for f in found:
         counts[f["severity"]] = counts.get(f["severity"], 0) + 1
@@ -513,8 +514,7 @@ def get_series(
 
     def compute() -> dict[str, Any] | None:
         ids = queries.resolve_department(engine, dept)
-        known = {d.id for d in _departments(engine, cache)} if isinstance(dept, int) else None
-        if not ids or (known is not None and ids[0] not in known):
+        if not ids or (isinstance(dept, int) and not queries.department_known(engine, dept)):
             return None
         if classification == "functional":
             table, columns = queries.FUNCTION_TABLE, queries.FUNCTION_COLUMNS

@@ -39,6 +39,7 @@ class BatchSummary:
     processed: int = 0  # read and checked in this run (ok or failed)
     ok: int = 0
     skipped: int = 0  # already in the lake (same SHA-256 and versions)
+    retried: int = 0  # failed in an earlier run, read again (--retry-failed)
     duplicates: int = 0  # same bytes as another input of this run
     pages: int = 0
     amounts: int = 0
@@ -63,6 +64,7 @@ class BatchSummary:
             "ok": self.ok,
             "failed": self.failed,
             "skipped": self.skipped,
+            "retried": self.retried,
             "duplicates": self.duplicates,
             "pages": self.pages,
             "amounts": self.amounts,
@@ -127,18 +129,38 @@ def run_batch(
     workers: int | None = None,
     commit_docs: int = 200,
     progress: Progress | None = None,
+    retry_failed: bool = False,
 ) -> BatchSummary:
     """Read and check every input on Dask and write the lake at ``out``.
 
     Raises :class:`~cnbudget.batch.lake.LakeError` only when the lake folder cannot be used;
-    every per-file problem becomes a ``failures`` row.
+    every per-file problem becomes a ``failures`` row. ``retry_failed`` reads again the inputs
+    whose latest outcome in the lake is a failure (a worker killed, a timeout, a reader since
+    fixed under the same versions); one that now succeeds leaves ``failures``.
     """
-    from distributed import as_completed
-
     t0 = time.perf_counter()
     files = expand_inputs(inputs, list_files)
     summary = BatchSummary(files=len(files))
-    writer = LakeWriter(Path(out), commit_docs=commit_docs)
+    writer = LakeWriter(Path(out), commit_docs=commit_docs)  # holds the lake's writer lock
+    try:
+        return _run(writer, files, summary, t0, scheduler, workers, retry_failed, progress)
+    finally:
+        writer.close()
+
+
+def _run(
+    writer: LakeWriter,
+    files: list[Path],
+    summary: BatchSummary,
+    t0: float,
+    scheduler: str | None,
+    workers: int | None,
+    retry_failed: bool,
+    progress: Progress | None,
+) -> BatchSummary:
+    """The batch proper, with the lake's writer open."""
+    from distributed import as_completed
+
     committed = writer.manifest.committed_inputs()
     done = 0
 
@@ -195,9 +217,12 @@ def run_batch(
             assert data is not None
             sha = hashlib.sha256(data).hexdigest()
             if sha in committed:
-                summary.skipped += 1
-                resolved(str(f), "skipped")
-                continue
+                if not (retry_failed and committed[sha].status == "failed"):
+                    summary.skipped += 1
+                    resolved(str(f), "skipped")
+                    continue
+                summary.retried += 1
+                del committed[sha]  # a second copy of these bytes in this run is a duplicate
             if sha in seen:
                 summary.duplicates += 1
                 writer.note(InputRecord(sha, str(f), "duplicate", f"same as {seen[sha]}"))

@@ -8,11 +8,16 @@ with or without hive partitioning)::
     LAKE/<dataset>/year=2024/region=<percent-encoded 省/市/区>/part-000007.parquet
     LAKE/failures/part-000007.parquet (failures have no year or region)
 
-Why commits: a part file is written under a temporary name, renamed, and only *then* named in
-a manifest line (appended and fsync'ed). A run killed at any point leaves at worst renamed part
+Why commits: a part file is written under a temporary name, fsync'ed, renamed (the folder
+fsync'ed too), and only *then* named in a manifest line (appended and fsync'ed): after a power
+loss a durable line never names a file the disk does not hold. A run killed at any point leaves at worst renamed part
 files that no commit names; the next run deletes them and redoes their inputs, so an
 interrupted run resumes to exactly the lake an uninterrupted run writes, and a rerun skips
 every input whose SHA-256 is committed.
+
+One writer at a time: a batch and a compaction hold an exclusive lock on
+``_manifest/lock`` while they write, since each deletes the part files no commit names — the
+other's files in flight. A second writer gets a clear :class:`LakeError`; readers need no lock.
 
 Memory stays bounded: results are buffered only until ``commit_docs`` documents or
 ``commit_bytes`` bytes of Arrow data are held, then written and released.
@@ -20,6 +25,7 @@ Memory stays bounded: results are buffered only until ``commit_docs`` documents 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -37,7 +43,7 @@ from cnbudget.batch import DATASETS
 from cnbudget.batch.rows import DocResult, rulebook_version
 from cnbudget.batch.schemas import SCHEMAS
 
-__all__ = ["LakeError", "LakeWriter", "Manifest", "dataset_files"]
+__all__ = ["LakeError", "LakeWriter", "Manifest", "dataset_files", "durable_replace"]
 
 MANIFEST_DIR = "_manifest"
 #: Fault injection for the resume test: exit hard after writing the part files of this many
@@ -85,6 +91,7 @@ class Manifest:
         self.dir = lake / MANIFEST_DIR
         self.commits_path = self.dir / "commits.jsonl"
         self.info_path = self.dir / "lake.json"
+        self._lock: Any = None  # the open lock file while this process writes
 
     def commits(self) -> list[dict[str, Any]]:
         """Every complete commit line; a torn last line (killed mid-write) is ignored."""
@@ -99,21 +106,69 @@ class Manifest:
         return out
 
     def committed_files(self) -> set[str]:
-        return {f for c in self.commits() for f in c["files"]}
+        """The part files the lake consists of: every commit's ``files``, minus those a later
+        commit (a compaction, :mod:`cnbudget.batch.compact`) ``removes``."""
+        files: set[str] = set()
+        for c in self.commits():
+            files.update(c["files"])
+            files.difference_update(c.get("removes", ()))
+        return files
 
     def committed_inputs(self) -> dict[str, InputRecord]:
-        """sha256 → the input that committed it (the first path with those bytes)."""
+        """sha256 → the input's latest outcome (``ok`` or ``failed``; a ``--retry-failed``
+        run that now succeeds makes it ``ok``), with the first path that committed it."""
         out: dict[str, InputRecord] = {}
         for c in self.commits():
             for i in c["inputs"]:
                 if i["sha256"] and i["status"] != "duplicate":
-                    out.setdefault(i["sha256"], InputRecord(**i))
+                    first = out.get(i["sha256"])
+                    rec = InputRecord(**i)
+                    out[i["sha256"]] = (
+                        rec
+                        if first is None
+                        else InputRecord(rec.sha256, first.path, rec.status, rec.reason)
+                    )
         return out
 
     def open(self) -> None:
-        """Create the lake, or check that it was written by these versions, and delete what a
-        killed run left uncommitted."""
+        """Take the writer's lock, create the lake or check that it was written by these
+        versions, and delete what a killed run left uncommitted. :meth:`close` releases the
+        lock (so does the end of the process, however it ends)."""
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        try:
+            self._check_versions()
+            self._drop_uncommitted()
+        except BaseException:
+            self.close()
+            raise
+
+    def _take_lock(self) -> None:
+        if self._lock is not None:
+            return
+        lock = (self.dir / "lock").open("a+b")
+        try:
+            import fcntl  # POSIX; elsewhere one writer at a time is the operator's care
+
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:
+            pass
+        except OSError as exc:
+            lock.close()
+            raise LakeError(
+                f"另一个进程正在写入该数据湖（批处理或合并）：{self.lake}；请等它结束后再运行",
+                f"another process (a batch or a compaction) is writing to the lake {self.lake}; "
+                "run again when it has finished",
+            ) from exc
+        self._lock = lock
+
+    def close(self) -> None:
+        """Release the writer's lock."""
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the flock
+            self._lock = None
+
+    def _check_versions(self) -> None:
         mine = {"cnbudget_version": __version__, "rulebook_version": rulebook_version()}
         if self.info_path.is_file():
             try:
@@ -137,7 +192,6 @@ class Manifest:
         else:
             info = {**mine, "format": 1, "created": dt.datetime.now(dt.UTC).isoformat()}
             _write_atomic(self.info_path, json.dumps(info, indent=2).encode())
-        self._drop_uncommitted()
 
     def _drop_uncommitted(self) -> None:
         committed = self.committed_files()
@@ -168,10 +222,24 @@ class Manifest:
             os.fsync(f.fileno())
 
 
+def durable_replace(tmp: Path, target: Path) -> None:
+    """Rename the finished ``tmp`` to ``target`` so that both survive a power loss: the file's
+    data is fsync'ed before the rename and the folder's entry after it."""
+    with tmp.open("rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, target)
+    with contextlib.suppress(OSError):  # some file systems cannot open a folder for fsync
+        fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
-    os.replace(tmp, path)
+    durable_replace(tmp, path)
 
 
 class LakeWriter:
@@ -191,6 +259,10 @@ class LakeWriter:
         self._next = self.manifest.next_commit()
         self.commits_written = 0
         self.files_written = 0
+
+    def close(self) -> None:
+        """Release the lake for other writers (after the last :meth:`commit`)."""
+        self.manifest.close()
 
     def add(self, result: DocResult) -> None:
         self._buffer.append(result)
@@ -224,7 +296,7 @@ class LakeWriter:
             tmp = target.with_name(target.name + ".tmp")
             table = pa.concat_tables(tables).cast(SCHEMAS[dataset])
             pq.write_table(table, tmp, compression="zstd")
-            os.replace(tmp, target)
+            durable_replace(tmp, target)
             files.append(str(rel))
         crash = os.environ.get(CRASH_ENV)
         if crash is not None and self.commits_written >= int(crash):

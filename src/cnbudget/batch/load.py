@@ -165,7 +165,9 @@ def _load_parts(
     doc_ids: dict[str, int] = {}
     for _, d in todo:
         sha = d["sha256"]
-        res = store_prepared(conn, _prepared(d, blobs[sha], findings.get(sha, [])), resolver)
+        res = store_prepared(
+            conn, _prepared(d, blobs[sha], findings.get(sha, [])), resolver, refresh_totals=False
+        )
         if res.status == "imported" and res.document_id is not None:
             doc_ids[sha] = res.document_id
         else:
@@ -228,7 +230,7 @@ def load_lake(
     a batch (about ``batch_docs`` documents) that cannot be stored is rolled back whole and
     reported in ``failures``; a rerun loads it once the cause is fixed.
     """
-    from cnbudget.store.importer import Resolver, _open
+    from cnbudget.store.importer import Resolver, _open, refresh_after_import
 
     t0 = time.perf_counter()
     root = Path(lake)
@@ -253,6 +255,9 @@ def load_lake(
                 )
             if progress is not None:
                 progress(i, len(batches))
+        if summary.loaded:
+            # the importer's store_prepared marked each (year, kind) it touched stale
+            refresh_after_import(engine)
     finally:
         if owned:
             engine.dispose()

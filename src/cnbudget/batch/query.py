@@ -38,15 +38,38 @@ def open_lake(lake: str | Path) -> Any:
     con = duckdb.connect()
     for name in DATASETS:
         files = [str(p) for p in dataset_files(root, name)]
-        if files:
+        if name == "failures":
+            _failures_view(con, files)
+        elif files:
             con.read_parquet(files, hive_partitioning=False).create_view(name)
         else:  # an empty dataset is still a table with its columns
-            empty = pa.Table.from_pylist([], schema=SCHEMAS[name])
-            con.from_arrow(empty).create_view(name)
+            con.from_arrow(pa.Table.from_pylist([], schema=SCHEMAS[name])).create_view(name)
     con.execute("SET allowed_directories = ?", [[str(root)]])
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+def _failures_view(con: Any, files: list[str]) -> None:
+    """``failures``: each input's latest failure (part files are named in commit order), and
+    none for an input a later ``--retry-failed`` run read (it is in ``documents`` now)."""
+    import pyarrow as pa
+
+    if files:
+        con.read_parquet(files, hive_partitioning=False, filename=True).create_view("_failures")
+    else:
+        empty = pa.Table.from_pylist([], schema=SCHEMAS["failures"])
+        con.from_arrow(empty.append_column("filename", pa.array([], pa.string()))).create_view(
+            "_failures"
+        )
+    con.execute(
+        """CREATE VIEW failures AS
+        SELECT * EXCLUDE (filename) FROM _failures
+        WHERE coalesce(sha256, '') = '' OR sha256 NOT IN (SELECT sha256 FROM documents)
+        QUALIFY row_number() OVER (
+            PARTITION BY coalesce(nullif(sha256, ''), path) ORDER BY filename DESC
+        ) = 1"""
+    )
 
 
 def run_query(lake: str | Path, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:

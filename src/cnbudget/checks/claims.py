@@ -52,7 +52,9 @@ _STRIP = [
     re.compile(r"^(?:\d+\s*[、.．]|[（(][一二三四五六七八九十\d]+[）)])"),
     re.compile(r"[，,。；;：:、\s]+$"),
 ]
-_COUNT = re.compile(r"(\d+)\s*个")
+#: "N 个" (a count of units, projects …); at most 7 digits, so that no run of digits — a
+#: mutated 5,000-digit one included — reaches ``int()`` past what a count can be.
+_COUNT = re.compile(r"(?<!\d)(\d{1,7})\s*个")
 
 
 def to_decimal(text: str) -> Decimal:

@@ -69,6 +69,11 @@ def _bar() -> Progress:
     show_default=True,
     help="每次提交的文档数（内存上限）/ documents per commit (bounds memory)",
 )
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="重新处理湖中记为失败的文件 / read again the inputs the lake records as failed",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def batch(
     inputs: tuple[str, ...],
@@ -77,6 +82,7 @@ def batch(
     scheduler: str | None,
     workers: int | None,
     commit_docs: int,
+    retry_failed: bool,
     fmt: str,
 ) -> None:
     """读取并检查全部文件，写入 Parquet 数据湖 / read and check every file into a Parquet lake.
@@ -112,6 +118,7 @@ def batch(
                 workers=workers,
                 commit_docs=commit_docs,
                 progress=progress,
+                retry_failed=retry_failed,
             )
         except LakeError as exc:
             _fail(exc.message_zh, exc.message_en)
@@ -132,6 +139,7 @@ def batch(
             ("成功 ok", "ok"),
             ("失败 failed", "failed"),
             ("已在湖中 skipped", "skipped"),
+            ("重试 retried", "retried"),
             ("重复 duplicates", "duplicates"),
             ("页 pages", "pages"),
             ("金额行 amount rows", "amounts"),
@@ -231,3 +239,42 @@ def lake_load(lake_dir: str, db: str | None) -> None:
     for f in summary.failures:
         err.print(f"[red]{f}[/]")
     sys.exit(1 if summary.failures else 0)
+
+
+@lake.command("compact")
+@click.option("--lake", "lake_dir", required=True, metavar="LAKE", help="数据湖目录 / lake folder")
+@click.option(
+    "--min-files",
+    type=click.IntRange(min=2),
+    default=2,
+    show_default=True,
+    help="分区内至少有这么多文件才合并 / rewrite partitions holding at least this many files",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def lake_compact(lake_dir: str, min_files: int, fmt: str) -> None:
+    """合并数据湖的小文件 / merge each partition's part files into one.
+
+    Safe to interrupt (the manifest switches to the new files in one line); do not run it while
+    a batch writes to the same lake.
+    """
+    from cnbudget.batch.compact import compact_lake
+    from cnbudget.batch.lake import LakeError
+
+    if not Path(lake_dir, "_manifest", "lake.json").is_file():
+        _fail(f"{lake_dir} 不是 cnbudget 数据湖", f"{lake_dir} is not a cnbudget lake")
+    try:
+        with console.status("合并 / compacting …"):
+            summary = compact_lake(lake_dir, min_files=min_files)
+    except LakeError as exc:
+        _fail(exc.message_zh, exc.message_en)
+    except OSError as exc:
+        _fail(f"无法写入数据湖：{exc.strerror or exc}", f"cannot write the lake: {exc}")
+    d = summary.as_dict()
+    if fmt == "json":
+        console.print_json(json.dumps(d))
+        return
+    console.print(
+        f"已合并 / compacted {d['partitions']} 个分区 partitions: 文件 files {d['files_before']} → "
+        f"{d['files_after']}，行 rows {d['rows']}，去除已解决或重复的失败记录 failures dropped "
+        f"{d['failures_dropped']}"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
@@ -66,6 +67,35 @@ def cli() -> None:
       cnbudget export 文件.txt --format xlsx  导出长表（每行一个金额）
       cnbudget show   文件.txt            在终端查看摘要
     """
+
+
+def _stored_answers(db: str, reviewed: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per checked file, finding key → the stored answer that applies (see
+    :func:`cnbudget.store.responses.answers_for_file`); exit 2 when the store cannot be opened."""
+    import hashlib
+
+    from cnbudget.checks.findings import finding_keys
+    from cnbudget.cli.store_commands import _open_store
+    from cnbudget.store.responses import answers_for_file
+
+    engine = _open_store(db)
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        for f, doc, report in reviewed:
+            md = doc.metadata
+            got = answers_for_file(
+                engine,
+                hashlib.sha256(Path(f).read_bytes()).hexdigest(),
+                names=[n for n in (md.department, md.alias, md.full_name) if n],
+                year=md.year,
+                kind=md.kind,
+                scope=md.scope,
+                keys=finding_keys([x.flat() for x in report.findings]),
+            )
+            out[f] = {k: a.jsonable() for k, a in got.items()}
+    finally:
+        engine.dispose()
+    return out
 
 
 @cli.command()
@@ -212,6 +242,14 @@ def schema() -> None:
     type=click.Path(dir_okay=False),
     help="审核报告（.xlsx 或 .html）/ review report for the finance bureau (.xlsx or .html)",
 )
+@click.option(
+    "--db",
+    "answers_db",
+    default=None,
+    metavar="URL",
+    help="用该数据库中的答复填写审核报告的处理状态 / fill the report's status column with the "
+    "answers stored in this database (same file, or the stored version it corrects)",
+)
 @layout_option
 def check(
     files: tuple[str, ...],
@@ -221,6 +259,7 @@ def check(
     output: str | None,
     year: int | None,
     review_path: str | None,
+    answers_db: str | None,
     layout: str | None,
 ) -> None:
     """检查表内、表间和说明文字的一致性 / check FILES (or folders, recursively) for every
@@ -288,8 +327,9 @@ def check(
         else:
             click.echo(text)
     if review_path:
+        stored = _stored_answers(answers_db, reviewed) if answers_db else None
         try:
-            write_review_report(reviewed, review_path, failed=failed)
+            write_review_report(reviewed, review_path, failed=failed, answers=stored)
         except OSError as exc:
             err.print(f"[bold red]无法写入 {review_path}[/] / cannot write: {exc.strerror or exc}")
             sys.exit(2)

@@ -1,4 +1,7 @@
-"""Review-round commands of the CLI: ``annotate`` (the PDF a reviewer sends back).
+"""Review-round commands of the CLI: ``annotate`` (the PDF a reviewer sends back), ``answer``
+(mark a stored finding accepted / explained / false), ``query findings`` (a document's findings
+with their keys and answers), ``query answers`` (export) and ``query rule-quality`` (false
+positives per rule).
 
 They live apart from :mod:`cnbudget.cli.main` (registered by one import line at its bottom), like
 the store's commands, so that the review round can grow (answered findings, versions) without
@@ -17,8 +20,9 @@ from typing import NoReturn
 import click
 
 from cnbudget.cli.main import cli, console, err, layout_option
+from cnbudget.cli.store_commands import _emit, _open_store, db_option, format_option, query
 
-__all__ = ["annotate"]
+__all__ = ["annotate", "answer", "query_answers", "query_findings", "query_rule_quality"]
 
 
 def _fail(zh: str, en: str) -> NoReturn:
@@ -88,3 +92,135 @@ def annotate(file: str, output: str | None, layout: str | None) -> None:
         f"{report.count('notice')} 个提示 notices; 已标注 annotated {len(result.placed)}, "
         f"仅列于首页 listed only in front {len(result.unplaced)})"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# answers to stored findings
+
+
+@cli.command()
+@click.argument("document_id", type=int)
+@click.argument("finding_key")
+@click.option(
+    "--status",
+    type=click.Choice(["accepted", "explained", "false", "open"]),
+    required=True,
+    help="accepted 已接受（将修改）| explained 已说明 | false 误报 | open 撤回答复",
+)
+@click.option("--author", required=True, help="答复人 / who answers (stored with the time)")
+@click.option("--note", default=None, help="说明（已说明、误报必填）/ why (explained, false)")
+@db_option
+def answer(
+    document_id: int, finding_key: str, status: str, author: str, note: str | None, db: str | None
+) -> None:
+    """答复一项检查结果 / answer a stored finding (see its key: cnbudget query findings ID).
+
+    The answer is kept with who and when; a corrected version of the document inherits it where
+    the same finding (same rule and place) recurs.
+    """
+    from cnbudget.store.responses import STATUS_LABELS, AnswerError, answer_finding
+
+    engine = _open_store(db)
+    try:
+        a = answer_finding(engine, document_id, finding_key, status, author=author, note=note)
+    except AnswerError as exc:
+        _fail(exc.zh, exc.en)
+    finally:
+        engine.dispose()
+    zh, en = STATUS_LABELS[a.status]
+    console.print(
+        f"已记录 / recorded: 文件 {document_id} {a.rule} → {zh} / {en}"
+        f"（{a.author}，{a.created_at:%Y-%m-%d %H:%M} UTC）"
+    )
+
+
+@query.command("findings")
+@click.argument("document_id", type=int)
+@click.option("--severity", type=click.Choice(["error", "warning", "notice"]), default=None)
+@db_option
+@format_option
+def query_findings(document_id: int, severity: str | None, db: str | None, fmt: str) -> None:
+    """一个文件的检查结果及答复 / a stored document's findings with keys and answers."""
+    from cnbudget.store.responses import STATUS_LABELS, findings_with_answers
+
+    engine = _open_store(db)
+    try:
+        found = findings_with_answers(engine, document_id, severity=severity)
+    finally:
+        engine.dispose()
+    rows = []
+    for f in found:
+        a = f["answer"] or {}
+        status = a.get("status")
+        rows.append(
+            {
+                "key": f["key"],
+                "rule": f["rule"],
+                "severity": f["severity"],
+                "where": " / ".join(
+                    str(x)
+                    for x in (f["table_no"] and f"表{f['table_no']}", f["row_name"], f["column"])
+                    if x
+                )
+                or (f["sentence"] or "")[:60],
+                "message": f["message"],
+                "status": STATUS_LABELS[status][0] if status else "",
+                "author": a.get("author"),
+                "note": a.get("note"),
+            }
+        )
+    columns = [
+        ("key", "键 key"),
+        ("rule", "规则 rule"),
+        ("severity", "级别 severity"),
+        ("where", "位置 where"),
+        ("message", "说明 message"),
+        ("status", "答复 answer"),
+        ("author", "答复人 by"),
+        ("note", "答复说明 note"),
+    ]
+    _emit(fmt, rows, columns, title=f"文件 {document_id} 检查结果 / findings", payload=found)
+
+
+@query.command("answers")
+@db_option
+@format_option
+def query_answers(db: str | None, fmt: str) -> None:
+    """导出全部答复 / every answer stored (who, when, status, note, document), oldest first."""
+    from cnbudget.store.responses import ANSWER_COLUMNS, export_answers
+
+    engine = _open_store(db)
+    try:
+        rows = export_answers(engine)
+    finally:
+        engine.dispose()
+    _emit(fmt, rows, [(c, c) for c in ANSWER_COLUMNS], title="答复 / answers")
+
+
+@query.command("rule-quality")
+@db_option
+@format_option
+def query_rule_quality(db: str | None, fmt: str) -> None:
+    """规则误报统计 / per rule: findings in current versions, answers, false positives."""
+    from cnbudget.store.responses import rule_quality
+
+    engine = _open_store(db)
+    try:
+        quality = rule_quality(engine)
+    finally:
+        engine.dispose()
+    rows = [
+        {**q.as_dict(), "false_rate": "" if q.false_rate is None else f"{q.false_rate:.0%}"}
+        for q in quality
+    ]
+    columns = [
+        ("rule", "规则 rule"),
+        ("findings", "检查结果 findings"),
+        ("answered", "已答复 answered"),
+        ("accepted", "已接受 accepted"),
+        ("explained", "已说明 explained"),
+        ("false", "误报 false"),
+        ("false_rate", "误报率 false rate"),
+    ]
+    payload = [q.as_dict() for q in quality]  # JSON keeps the ratio a number
+    _emit(fmt, rows, columns, title="规则质量 / rule quality", payload=payload)

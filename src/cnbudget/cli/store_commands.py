@@ -109,6 +109,7 @@ def _emit(
     payload: Any = None,
 ) -> None:
     """Print ``rows`` as a rich table, JSON (``payload`` or the rows) or CSV."""
+    from cnbudget.export.cells import spreadsheet_cell
     from cnbudget.store.queries import jsonable
 
     if fmt == "json":
@@ -124,7 +125,8 @@ def _emit(
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow([key for key, _ in columns])
         for r in rows:
-            w.writerow([_text(r.get(key), plain=True) for key, _ in columns])
+            # names, notes and messages from documents and reviewers: never an Excel formula
+            w.writerow([spreadsheet_cell(_text(r.get(key), plain=True)) for key, _ in columns])
         return
     t = RichTable(title=title)
     for key, label in columns:

@@ -7,8 +7,9 @@ figures; this module writes what the reviewer works in:
 * ``review.xlsx`` — a summary sheet (department, year, document, errors / warnings / notices, the
   worst rule, a link to the document's sheet) and one sheet per document with one row per
   finding (rule, severity, table, row, column, expected, found, difference, page / line / cell,
-  the message in Chinese and in English, and an empty *status* column the reviewer fills in and
-  that a later round stores). Headers are frozen and filtered, Chinese first with English below.
+  the message in Chinese and in English, and a *status* column: the answer stored for the
+  finding (已接受 / 已说明 / 误报, with the note, who and when — :mod:`cnbudget.store.responses`)
+  when the caller passes the answers, else empty for the reviewer to fill in). Headers are frozen and filtered, Chinese first with English below.
 * ``review.html`` — the same as ONE self-contained page (inline CSS, no script, no outside
   resource) that opens offline from a mail attachment; every name and finding is escaped, since
   file names and printed texts come from the departments.
@@ -22,24 +23,25 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cnbudget.checks.findings import SEVERITY_ORDER, Finding, Report
+from cnbudget.checks.findings import SEVERITY_ORDER, Finding, Report, finding_keys
 from cnbudget.model import Document
 from cnbudget.outputs.xlsx import sheet_name
 
 __all__ = [
     "COLUMNS",
     "SUMMARY_SHEET",
+    "Answers",
     "DocumentSummary",
     "ReportFormatError",
     "ReviewItem",
@@ -47,12 +49,22 @@ __all__ = [
     "finding_row",
     "render_review_html",
     "report_format",
+    "status_text",
     "summarise",
     "write_review_report",
 ]
 
 #: One reviewed document: (source file name, the document read, its check report).
 ReviewItem = tuple[str, Document, Report]
+#: Stored answers per source file: finding key → the answer's JSON
+#: (:meth:`cnbudget.store.responses.Answer.jsonable`).
+Answers = Mapping[str, Mapping[str, Mapping[str, Any]]]
+
+_STATUS_WORDS = {
+    "accepted": "已接受 accepted",
+    "explained": "已说明 explained",
+    "false": "误报 false positive",
+}
 ReportFormat = Literal["xlsx", "html"]
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "notice": "提示"}
@@ -77,7 +89,7 @@ COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     ("sentence", "原文", "Sentence", 40),
     ("message_zh", "问题说明", "Message (Chinese)", 60),
     ("message_en", "英文说明", "Message (English)", 60),
-    ("status", "处理状态", "Status", 12),
+    ("status", "处理状态", "Status", 30),
 )
 _AMOUNT_KEYS = {"expected", "found", "difference"}
 
@@ -145,7 +157,34 @@ def summarise(source: str, doc: Document, report: Report) -> DocumentSummary:
     )
 
 
-def finding_row(no: int, f: Finding) -> dict[str, object]:
+def status_text(answer: Mapping[str, Any] | None) -> str:
+    """The status cell: ``已说明 explained：note（author，2026-12-01）`` — empty while unanswered."""
+    if not answer:
+        return ""
+    words = _STATUS_WORDS.get(str(answer["status"]), str(answer["status"]))
+    note = f"：{answer['note']}" if answer.get("note") else ""
+    when = str(answer.get("created_at") or "")[:10]
+    carried = (
+        f"；沿用第 {answer['version']} 版 / from version {answer['version']}"
+        if answer.get("inherited") and answer.get("version")
+        else ""
+    )
+    return f"{words}{note}（{answer.get('author', '')}，{when}{carried}）"
+
+
+def _rows(
+    report: Report, answers: Mapping[str, Mapping[str, Any]] | None
+) -> Iterator[tuple[Finding, dict[str, object]]]:
+    """Each finding, most serious first, with its cells (the status from ``answers``, looked
+    up by the finding key computed over the report in the checks' own order)."""
+    keys = finding_keys([f.flat() for f in report.findings])
+    key_of = {id(f): k for f, k in zip(report.findings, keys, strict=True)}
+    for n, f in enumerate(_sorted(report.findings), start=1):
+        answer = (answers or {}).get(key_of[id(f)])
+        yield f, finding_row(n, f, answer)
+
+
+def finding_row(no: int, f: Finding, answer: Mapping[str, Any] | None = None) -> dict[str, object]:
     """The cells of one finding, keyed as :data:`COLUMNS` (amounts stay ``Decimal``)."""
     loc = f.location
     return {
@@ -166,7 +205,7 @@ def finding_row(no: int, f: Finding) -> dict[str, object]:
         "sentence": loc.sentence or "",
         "message_zh": f.message_zh,
         "message_en": f.message_en,
-        "status": "",
+        "status": status_text(answer),
     }
 
 
@@ -188,19 +227,24 @@ Unreadable = tuple[str, str]
 
 
 def write_review_report(
-    items: Sequence[ReviewItem], path: str | Path, *, failed: Sequence[Unreadable] = ()
+    items: Sequence[ReviewItem],
+    path: str | Path,
+    *,
+    failed: Sequence[Unreadable] = (),
+    answers: Answers | None = None,
 ) -> Path:
     """Write the review report of ``items`` to ``path`` (``.xlsx`` or ``.html``) and return it.
 
     ``failed`` lists the files that could not be read: they get a summary line with the reason,
-    so that a reviewer does not take a missing department for a clean one.
+    so that a reviewer does not take a missing department for a clean one. ``answers`` (per
+    source file) fills the status column.
     """
     p = Path(path)
     fmt = report_format(p)
     if fmt == "xlsx":
-        _write_xlsx(items, p, failed)
+        _write_xlsx(items, p, failed, answers or {})
     else:
-        p.write_text(render_review_html(items, failed=failed), encoding="utf-8")
+        p.write_text(render_review_html(items, failed=failed, answers=answers), encoding="utf-8")
     return p
 
 
@@ -240,7 +284,9 @@ def _cell_value(value: object) -> object:
     return value
 
 
-def _write_xlsx(items: Sequence[ReviewItem], path: Path, failed: Sequence[Unreadable]) -> None:
+def _write_xlsx(
+    items: Sequence[ReviewItem], path: Path, failed: Sequence[Unreadable], answers: Answers
+) -> None:
     wb = Workbook()
     summary = wb.active
     summary.title = SUMMARY_SHEET
@@ -277,7 +323,7 @@ def _write_xlsx(items: Sequence[ReviewItem], path: Path, failed: Sequence[Unread
             summary.cell(row=r, column=6).fill = _FILLS["error"]
         elif s.warnings:
             summary.cell(row=r, column=7).fill = _FILLS["warning"]
-        _findings_sheet(ws, source, report)
+        _findings_sheet(ws, source, report, answers.get(source))
 
     for j, (source, reason) in enumerate(failed, start=len(items) + 1):
         summary.cell(row=j + 1, column=1, value=j).alignment = _TOP
@@ -292,7 +338,9 @@ def _write_xlsx(items: Sequence[ReviewItem], path: Path, failed: Sequence[Unread
     wb.save(path)
 
 
-def _findings_sheet(ws: Worksheet, source: str, report: Report) -> None:
+def _findings_sheet(
+    ws: Worksheet, source: str, report: Report, answers: Mapping[str, Mapping[str, Any]] | None
+) -> None:
     """One document's findings: a back-link line, the header row, one row per finding."""
     back = ws.cell(row=1, column=1, value=_cell_value(f"← 汇总 Summary    {source}"))
     back.hyperlink = f"#'{SUMMARY_SHEET}'!A1"
@@ -303,13 +351,13 @@ def _findings_sheet(ws: Worksheet, source: str, report: Report) -> None:
         cell.font, cell.fill, cell.alignment = _HEAD_FONT, _HEAD_FILL, _WRAP
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.row_dimensions[header].height = 30
-    findings = _sorted(report.findings)
-    for n, f in enumerate(findings, start=1):
-        row = finding_row(n, f)
+    findings = list(_rows(report, answers))
+    for n, (f, row) in enumerate(findings, start=1):
         r = header + n
         for c, (key, *_rest) in enumerate(COLUMNS, start=1):
             cell = ws.cell(row=r, column=c, value=_cell_value(row[key]))
-            cell.alignment = _WRAP if key in ("sentence", "message_zh", "message_en") else _TOP
+            wrap = key in ("sentence", "message_zh", "message_en", "status")
+            cell.alignment = _WRAP if wrap else _TOP
             if key in _AMOUNT_KEYS and isinstance(row[key], Decimal):
                 cell.number_format = AMOUNT_FORMAT
         ws.cell(row=r, column=3).fill = _FILLS[f.severity]
@@ -353,7 +401,12 @@ def _amount(value: object) -> str:
     return f"{value:,}"
 
 
-def render_review_html(items: Sequence[ReviewItem], *, failed: Sequence[Unreadable] = ()) -> str:
+def render_review_html(
+    items: Sequence[ReviewItem],
+    *,
+    failed: Sequence[Unreadable] = (),
+    answers: Answers | None = None,
+) -> str:
     """The whole review report as one self-contained HTML page (no outside resource)."""
     out: list[str] = [
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
@@ -392,7 +445,7 @@ def render_review_html(items: Sequence[ReviewItem], *, failed: Sequence[Unreadab
             f'<p class="meta">{_e(source)} · 错误 errors {s.errors} · 警告 warnings '
             f'{s.warnings} · 提示 notices {s.notices} · <a href="#top">↑ 汇总 summary</a></p>'
         )
-        findings = _sorted(report.findings)
+        findings = list(_rows(report, (answers or {}).get(source)))
         if not findings:
             out.append('<p class="ok">未发现问题 / no findings</p></section>')
             continue
@@ -400,8 +453,7 @@ def render_review_html(items: Sequence[ReviewItem], *, failed: Sequence[Unreadab
         for _key, zh, en, _w in COLUMNS:
             out.append(f'<th>{zh}<br><span class="en">{en}</span></th>')
         out.append("</tr></thead><tbody>")
-        for n, f in enumerate(findings, start=1):
-            row = finding_row(n, f)
+        for f, row in findings:
             cells = []
             for key, *_rest in COLUMNS:
                 v = row[key]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import time
 from collections import deque
@@ -42,6 +43,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cnbudget import __version__
+from cnbudget.store.aggregates import (
+    DepartmentParts,
+    department_parts,
+    department_search_values,
+    mark_stale,
+    refresh_search_text,
+    refresh_summaries,
+)
 from cnbudget.store.db import DbLike, make_engine
 from cnbudget.store.records import AMOUNT_FIELDS, Prepared, prepare_document
 from cnbudget.store.schema import (
@@ -57,6 +66,7 @@ from cnbudget.store.schema import (
     TableRow,
 )
 
+_log = logging.getLogger(__name__)
 __all__ = [
     "DEFAULT_PATTERNS",
     "READABLE_SUFFIXES",
@@ -411,14 +421,19 @@ class Resolver:
         self.departments: dict[tuple[int, tuple[str, ...]], int] = {}
         self._pending_r: dict[tuple[str, str, str], int] = {}
         self._pending_d: dict[tuple[int, tuple[str, ...]], int] = {}
+        # department id → region parts and names for the search text: a department's names
+        # change only through _department_id, which reports it (``renamed``)
+        self.search_parts: dict[int, DepartmentParts] = {}
+        self._pending_s: dict[int, DepartmentParts] = {}
 
     def commit(self) -> None:
         self.regions.update(self._pending_r)
         self.departments.update(self._pending_d)
+        self.search_parts.update(self._pending_s)
         self.rollback()
 
     def rollback(self) -> None:
-        self._pending_r, self._pending_d = {}, {}
+        self._pending_r, self._pending_d, self._pending_s = {}, {}, {}
 
 
 def _region_id(conn: Connection, meta: dict[str, Any], resolver: Resolver) -> int:
@@ -463,14 +478,33 @@ def _names(meta: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _search_parts(
+    conn: Connection, dept_id: int, resolver: Resolver, *, renamed: bool
+) -> DepartmentParts:
+    """The department's region and names for a new document's search text: looked up once
+    per department and run (a look-up per document cost ~1 ms of the parent's ~9), again when
+    this document gave the department a new name."""
+    parts = None if renamed else resolver.search_parts.get(dept_id)
+    if parts is None:
+        parts = department_parts(conn, dept_id)
+        resolver._pending_s[dept_id] = parts
+    return parts
+
+
 def _department_id(
-    conn: Connection, meta: dict[str, Any], region_id: int, resolver: Resolver, notes: list[str]
+    conn: Connection,
+    meta: dict[str, Any],
+    region_id: int,
+    resolver: Resolver,
+    notes: list[str],
+    renamed: list[int] | None = None,
 ) -> int:
     """Find the department by any of its printed names, or create it; record new names.
 
     The department's own name decides before its alias; a department of the same region wins
     over one of a compatible region. A name already given to *another* department is left with
-    it (and noted): merging two departments is a human decision.
+    it (and noted): merging two departments is a human decision. ``renamed`` receives the id
+    of an existing department that gained a name here (its documents' search text changes).
     """
     names = _names(meta)
     cache_key = (region_id, tuple(n for n, _ in names))
@@ -502,6 +536,7 @@ def _department_id(
         if len({r[1] for r in loose}) == 1:
             dept_id, dept_region = loose[0][1], loose[0][2]
             break
+    existed = dept_id is not None
     if dept_id is None:
         dept_id = conn.execute(
             insert(_DEPTS)
@@ -524,6 +559,8 @@ def _department_id(
             notes.append(f"name {name!r} belongs to department {owner}, not {dept_id}")
     if new_aliases:
         conn.execute(insert(_ALIASES), new_aliases)
+        if existed and renamed is not None:
+            renamed.append(dept_id)
     if not notes:
         resolver._pending_d[cache_key] = dept_id
     return dept_id
@@ -558,8 +595,13 @@ def store_prepared(
     resolver: Resolver | None = None,
     *,
     check_existing: bool = True,
+    refresh_totals: bool = True,
 ) -> FileResult:
     """Write one prepared document; the caller owns the transaction (all or nothing).
+
+    ``refresh_totals``: rebuild the class-total summary of the document's (year, kind) in the
+    same transaction (a single upload); :func:`import_paths` and ``lake load`` pass ``False``
+    and rebuild once at the end of the run (:func:`refresh_after_import`).
 
     Returns an ``unchanged`` result when the bytes are already stored. :func:`import_paths`
     looked all hashes up before parsing and passes ``check_existing=False``; if another
@@ -590,7 +632,8 @@ def store_prepared(
             return result
 
     region_id = _region_id(conn, meta, resolver)
-    dept_id = _department_id(conn, meta, region_id, resolver, result.notes)
+    renamed: list[int] = []
+    dept_id = _department_id(conn, meta, region_id, resolver, result.notes, renamed)
 
     # A document's identity: department (region included), year, 预算/决算 and 部门/单位 scope;
     # a new version replaces only the same identity (a 单位预算 never supersedes the 部门预算).
@@ -639,13 +682,28 @@ def store_prepared(
             table_count=len(prep.tables),
             amount_count=len(prep.amounts),
             document_json_zlib=prep.document_json_zlib,
+            **department_search_values(
+                conn,
+                _search_parts(conn, dept_id, resolver, renamed=bool(renamed)),
+                department_name=meta["department"],
+                department_alias=meta["alias"],
+                source_name=prep.source_name,
+            ),
         )
         .returning(_DOCS.c.id)
     ).scalar_one()
+    if renamed:  # a new name of the department: its other documents are found by it too
+        refresh_search_text(conn, renamed)
 
     _insert_tables_and_amounts(conn, doc_id, prep)
     _insert_issues(conn, doc_id, prep)
     _insert_check_run(conn, doc_id, prep)
+    # Totals of this (year, kind) change (a new document, a superseded version, a 单位
+    # document a new 部门 document now covers). ``lake load`` COPYs the amounts after this
+    # call, in the same transaction, so it never refreshes here.
+    mark_stale(conn, meta["year"], meta["kind"])
+    if refresh_totals:
+        refresh_summaries(conn)
 
     result.document_id = doc_id
     result.version = version
@@ -790,7 +848,9 @@ def _store_one(engine: Engine, prep: Prepared, resolver: Resolver) -> FileResult
     for attempt in (1, 2):
         try:
             with engine.begin() as conn:
-                result = store_prepared(conn, prep, resolver, check_existing=attempt == 2)
+                result = store_prepared(
+                    conn, prep, resolver, check_existing=attempt == 2, refresh_totals=False
+                )
             resolver.commit()
             break
         except IntegrityError as exc:
@@ -997,12 +1057,31 @@ def import_paths(
                     reason_en=f"same content as {first.path} in this import",
                 )
             report(dup)
+        if any(r.status == "imported" for r in results.values()):
+            refresh_after_import(engine)
     finally:
         if owned:
             engine.dispose()
     summary.results = [results[str(f)] for f in files] + scanned.skipped
     summary.wall_seconds = time.perf_counter() - t_start
     return summary
+
+
+def refresh_after_import(engine: Engine) -> None:
+    """Rebuild the class-total summaries the run made stale (:mod:`cnbudget.store.aggregates`).
+
+    Its own transaction, after every document is committed; if it fails, the documents stay
+    stored and the summaries stay marked stale, so totals run live (slower, still exact) until
+    the next import or lake load refreshes them.
+    """
+    try:
+        with engine.begin() as conn:
+            refresh_summaries(conn)
+    except Exception:  # documents are stored; stale summaries are only slower
+        _log.warning(
+            "汇总表未能刷新，合计将实时计算 / summaries not refreshed, totals run live",
+            exc_info=True,
+        )
 
 
 def _prepared_in_order(

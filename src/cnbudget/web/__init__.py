@@ -71,6 +71,7 @@ class WebSettings:
 
 def mount(app: FastAPI, settings: Any) -> None:
     """Add the pages and ``/static`` to ``app`` (called by :func:`cnbudget.api.create_app`)."""
+    from cnbudget.web.changes import create_changes_router
     from cnbudget.web.listing import create_listing_router
     from cnbudget.web.pages import Site, create_router
 
@@ -79,6 +80,7 @@ def mount(app: FastAPI, settings: Any) -> None:
     site = Site(WebSettings.of(settings), engine=engine if isinstance(engine, Engine) else None)
     app.include_router(create_router(site))
     app.include_router(create_listing_router(site))
+    app.include_router(create_changes_router(site))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
     app.state.cnbudget_web = site
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
+from cnbudget.store.aggregates import SEARCH_SEPARATOR, search_match
 from cnbudget.store.schema import (
     CheckRunRow,
     DepartmentAliasRow,
@@ -258,6 +259,10 @@ def search_documents(engine: Engine, q: str, limit: int = 100) -> list[DocRef]:
         names = select(DepartmentAliasRow.department_id).where(
             DepartmentAliasRow.name.contains(w, autoescape=True)
         )
+        if SEARCH_SEPARATOR not in w:
+            # Necessary condition on one indexed column (every name below is in it,
+            # lower-cased): the exact test then runs on those rows only.
+            stmt = stmt.where(search_match(w, engine.dialect.name))
         stmt = stmt.where(
             or_(
                 DocumentRow.department_id.in_(names),

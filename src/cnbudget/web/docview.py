@@ -154,6 +154,8 @@ class FindingView:
     line: int | None
     targets: list[str]
     related: list[str]
+    key: str | None = None  # the stable key answers are stored under (stored findings only)
+    answer: Mapping[str, Any] | None = None  # the answer that applies (store.responses)
 
     @property
     def located(self) -> bool:
@@ -573,6 +575,8 @@ def finding_views(
                 line=f.get("source_line"),
                 targets=targets,
                 related=related[:40],
+                key=f.get("key"),
+                answer=f.get("answer"),
             )
         )
     return out

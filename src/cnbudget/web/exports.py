@@ -16,7 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from cnbudget.store import compare_documents, findings
+from cnbudget.store import compare_documents
+from cnbudget.store.responses import STATUS_LABELS, findings_with_answers
 from cnbudget.web import data
 from cnbudget.web.i18n import Translator
 
@@ -28,6 +29,19 @@ def decimal_text(v: Decimal | str | None, places: str = "0.01") -> str:
     if v is None or v == "":
         return ""
     return format(Decimal(v).quantize(Decimal(places)), "f")
+
+
+def _answer_cells(answer: dict[str, Any] | None, en: bool) -> list[str]:
+    """Status, who, when (UTC) and note of a finding's answer (blank while unanswered)."""
+    if not answer:
+        return ["", "", "", ""]
+    zh, label_en = STATUS_LABELS.get(answer["status"], (answer["status"], answer["status"]))
+    return [
+        label_en if en else zh,
+        answer["author"],
+        answer["created_at"][:16].replace("T", " "),
+        answer["note"] or "",
+    ]
 
 
 def add_export_routes(
@@ -60,6 +74,10 @@ def add_export_routes(
             t("difference"),
             t("message_col"),
             t("line_col"),
+            t("answer_col"),
+            t("answer_by"),
+            t("answer_at"),
+            t("answer_note"),
         ]
         rows = [
             [
@@ -73,8 +91,9 @@ def add_export_routes(
                 decimal_text(f["difference"]),
                 (f["message_en"] if en and f["message_en"] else f["message"]) or "",
                 f["source_line"] if f["source_line"] is not None else "",
+                *_answer_cells(f["answer"], en),
             ]
-            for f in findings(site.engine, doc_id)
+            for f in findings_with_answers(site.engine, doc_id)
         ]
         body, media = table_bytes(fmt, header, rows, sheet="findings")
         return download(body, media, f"cnbudget-{doc_id}-findings.{fmt}", HEADERS)

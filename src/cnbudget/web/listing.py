@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from cnbudget.export.cells import spreadsheet_cell
 from cnbudget.store import list_documents
 from cnbudget.web import data
 from cnbudget.web.i18n import Translator
@@ -181,7 +182,7 @@ def table_bytes(
     A cell starting with ``=``, ``+``, ``-`` or ``@`` that is not a number is prefixed with
     ``'`` so that a spreadsheet never runs a department name as a formula.
     """
-    safe = [[_cell(v) for v in r] for r in rows]
+    safe = [[spreadsheet_cell(v) for v in r] for r in rows]
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
@@ -200,27 +201,6 @@ def table_bytes(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), XLSX
-
-
-def _cell(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, int):
-        return v
-    s = str(v)
-    if s[:1] in ("=", "+", "-", "@") and not _is_number(s):
-        return "'" + s
-    return s
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s.replace(",", "").removesuffix("%"))
-    except ValueError:
-        return False
-    return True
 
 
 def _export_rows(t: Translator, rows: list[ListedDocument]) -> tuple[list[str], list[list[Any]]]:

@@ -42,13 +42,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cnbudget import __version__
 from cnbudget.api.errors import ApiError
@@ -61,7 +60,6 @@ from cnbudget.money import format_amount
 from cnbudget.store import (
     compare_documents,
     department_series,
-    findings,
     list_departments,
     list_documents,
     load_document,
@@ -69,7 +67,10 @@ from cnbudget.store import (
     raw_file,
     upgrade,
 )
+from cnbudget.store.responses import AnswerError, answer_finding, findings_with_answers
 from cnbudget.web import TEMPLATE_DIR, WebSettings, data
+from cnbudget.web.access import guarded as access_guard
+from cnbudget.web.access import html_errors_route, out_of_range
 from cnbudget.web.charts import document_charts, series_chart
 from cnbudget.web.compare import build_compare, key_figures, reasons
 from cnbudget.web.docview import build_view
@@ -91,12 +92,6 @@ TOKEN_COOKIE = "cnbudget_token"
 #: Uploads waiting for "store it" are dropped after this many seconds.
 PENDING_TTL = 6 * 3600
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-#: The largest id either database can hold (PostgreSQL INTEGER); larger ids cannot exist.
-MAX_ID = 2**31 - 1
-#: Years a disclosure can have (the API's bounds).
-YEARS = (1900, 2100)
-#: Query parameters that are flags, not ids (any integer is a valid flag).
-_FLAGS = frozenset({"all"})
 
 
 # -- formatting filters -----------------------------------------------------------------------
@@ -364,18 +359,6 @@ def _content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def _out_of_range(params: dict[str, Any]) -> tuple[str, int] | None:
-    """The first integer parameter no stored row can match: an id outside 1…2³¹−1 (SQLite
-    cannot even compare 99999999999999999999: it overflows), a year outside 1900–2100."""
-    for name, value in params.items():
-        if name in _FLAGS or isinstance(value, bool) or not isinstance(value, int):
-            continue
-        low, high = YEARS if name == "year" else (1, MAX_ID)
-        if not low <= value <= high:
-            return name, value
-    return None
-
-
 def cache_folder(db_url: str) -> Path:
     """Where built downloads are kept: ``<db>.cache/downloads`` beside a SQLite file; for a
     server database (PostgreSQL) ``$CNBUDGET_CACHE_DIR`` or a private folder in the system's
@@ -457,45 +440,8 @@ class _Upload:
 def create_router(site: Site) -> APIRouter:
     """All page routes, bound to ``site``."""
 
-    class HtmlErrorsRoute(APIRoute):
-        """A page route whose malformed parameters (``/documents/abc``) answer with the HTML
-        error page, never FastAPI's JSON: browsers come here, not API clients."""
-
-        def get_route_handler(self) -> Callable[[Request], Any]:
-            handler = super().get_route_handler()
-
-            async def handle(request: Request) -> Response:
-                try:
-                    return await handler(request)
-                except RequestValidationError as exc:
-                    where = "; ".join(
-                        ".".join(str(p) for p in e.get("loc", ())[1:]) or "request"
-                        for e in exc.errors()[:3]
-                    )
-                    return site.invalid(request, _short(where, 120))
-
-            return handle
-
-    router = APIRouter(include_in_schema=False, route_class=HtmlErrorsRoute)
-
-    def guarded(fn: Callable[..., Response]) -> Callable[..., Response]:
-        """Reads need the token when the site is not public: show the token form instead."""
-
-        @functools.wraps(fn)  # FastAPI reads the wrapped function's parameters
-        def wrapper(request: Request, *args: Any, **kw: Any) -> Response:
-            if not site.may_read(request):
-                return site.render(request, "login.html", status=401, next=request.url.path)
-            bad = _out_of_range(kw)
-            if bad is not None:
-                name, value = bad
-                if name == "year":
-                    return site.invalid(request, f"year={value}")
-                t = Translator(site.lang(request))
-                key = "not_found_dept" if name == "dept_id" else "not_found_doc"
-                return site.not_found(request, t(key, id=value))
-            return fn(request, *args, **kw)
-
-        return wrapper
+    router = APIRouter(include_in_schema=False, route_class=html_errors_route(site))
+    guarded = access_guard(site)
 
     # -- home --
     @router.get("/", response_class=HTMLResponse)
@@ -595,8 +541,13 @@ def create_router(site: Site) -> APIRouter:
         ref, siblings = ctx
         doc = load_document(eng, doc_id)
         info = next(d for d in siblings if d.id == doc_id)
-        view = build_view(doc, findings(eng, doc_id), en=lang == "en", line_label=t("line"))
+        view = build_view(
+            doc, findings_with_answers(eng, doc_id), en=lang == "en", line_label=t("line")
+        )
         previous = _previous(siblings, info)
+        formats = ["original", "json", "csv", "xlsx", "pdf"]
+        if doc.metadata.reader == "pdf":
+            formats.append("annotated")
         return site.render(
             request,
             "document.html",
@@ -611,9 +562,55 @@ def create_router(site: Site) -> APIRouter:
                 if d.year == info.year and d.kind == info.kind and d.id != doc_id
             ],
             previous=previous,
-            downloads=["original", "json", "csv", "xlsx", "pdf"],
+            downloads=formats,
             checked=None,
+            answer_base=f"/documents/{doc_id}/findings" if site.settings.token else None,
+            token_field=not site.token_ok(request.cookies.get(TOKEN_COOKIE)),
+            saved=request.query_params.get("answered"),
         )
+
+    @router.post("/documents/{doc_id}/findings/{key}/answer", response_class=HTMLResponse)
+    async def answer(request: Request, doc_id: int, key: str) -> Response:
+        """A reviewer's answer from the findings panel: the token (form field, or the login
+        cookie, which is SameSite=strict so another site cannot post with it), then
+        :func:`cnbudget.store.responses.answer_finding`; back to the document on success."""
+        t = Translator(site.lang(request))
+        try:  # 64 KB: a 2,000-character Chinese note is ~18 KB once percent-encoded
+            form = await request.form(max_files=0, max_fields=8, max_part_size=64 * 1024)
+        except StarletteHTTPException as exc:  # too many fields, a field too large, no form
+            return site.error_page(
+                request, 400, ("答复未保存", "Answer not saved"), (str(exc.detail),) * 2
+            )
+        if not site.settings.token:
+            return site.error_page(
+                request, 403, ("不能答复", "Cannot answer"), (t("answer_no_token"),) * 2
+            )
+        supplied = str(form.get("token") or "") or request.cookies.get(TOKEN_COOKIE)
+        if not site.token_ok(supplied):
+            return site.error_page(
+                request,
+                401 if not supplied else 403,  # as the API: none given 401, a wrong one 403
+                ("令牌无效", "Wrong token"),
+                ("需要有效的令牌才能答复", "a valid token is needed to answer"),
+            )
+        if out_of_range({"doc_id": doc_id}) is not None or not _KEY.fullmatch(key):
+            return site.not_found(request, t("not_found_doc", id=doc_id))
+        try:
+            await run_in_threadpool(
+                answer_finding,
+                site.engine,
+                doc_id,
+                key,
+                str(form.get("status") or ""),
+                author=str(form.get("author") or ""),
+                note=str(form.get("note") or "") or None,
+            )
+        except AnswerError as exc:
+            status = 404 if exc.code in ("no_document", "no_finding") else 422
+            return site.error_page(
+                request, status, ("答复未保存", "Answer not saved"), (exc.zh, exc.en)
+            )
+        return RedirectResponse(f"/documents/{doc_id}?answered={key}#answer-{key}", status_code=303)
 
     @router.get("/documents/{doc_id}/charts", response_class=HTMLResponse)
     @guarded
@@ -644,7 +641,7 @@ def create_router(site: Site) -> APIRouter:
         eng = site.engine
         t = Translator(site.lang(request))
         refs = data.documents_of(eng, [doc_id])
-        if doc_id not in refs or fmt not in ("original", "json", "csv", "xlsx", "pdf"):
+        if doc_id not in refs or fmt not in ("original", "json", "csv", "xlsx", "pdf", "annotated"):
             return site.not_found(request, t("not_found_doc", id=doc_id))
         from cnbudget.store.schema import DocumentRow
 
@@ -665,6 +662,24 @@ def create_router(site: Site) -> APIRouter:
             )
             name = _safe_name(info.source_name or f"{stem}.txt")
             body, media = raw_file(eng, doc_id), "application/octet-stream"
+        elif fmt == "annotated":
+            name, media = f"{stem}.审核.pdf", _MEDIA["pdf"]
+            try:
+                body = site.downloads.get(
+                    f"{sha}-{__version__}.annotated.pdf", lambda: annotated_pdf(eng, doc_id)
+                )
+            except NotAPdf:
+                return site.not_found(request, t("not_found_doc", id=doc_id))
+            except Exception as exc:  # an original the PDF library cannot rewrite (encrypted …)
+                return site.error_page(
+                    request,
+                    422,
+                    ("无法生成批注 PDF", "Cannot annotate this PDF"),
+                    (
+                        f"原始 PDF 无法加批注：{type(exc).__name__}",
+                        f"the original PDF cannot be annotated: {type(exc).__name__}",
+                    ),
+                )
         else:
             name = f"{stem}.{fmt}"
             media = _MEDIA[fmt]
@@ -1002,6 +1017,37 @@ _MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
+
+
+class NotAPdf(ValueError):
+    """The stored original is not a PDF: there is nothing to annotate."""
+
+
+#: A finding key as :func:`cnbudget.checks.findings.finding_keys` makes them.
+_KEY = re.compile(r"[0-9a-f]{24}(~[0-9]{1,6})?")
+
+
+def annotated_pdf(engine: Engine, doc_id: int) -> bytes:
+    """The stored original PDF with its findings drawn on it (:mod:`cnbudget.outputs.annotate`).
+
+    Why the document is checked again here: stored findings keep their line and cell but not
+    their box on the page; the stored canonical document keeps every box, and checking it
+    gives the same findings (same rule book) with their boxes. Cached per version by the
+    caller, so this runs once.
+    """
+    from cnbudget.checks import check_document
+    from cnbudget.outputs.annotate import annotate_pdf
+
+    raw = raw_file(engine, doc_id)
+    if not raw.startswith(b"%PDF-") and b"%PDF-" not in raw[:1024]:
+        raise NotAPdf(doc_id)
+    doc = load_document(engine, doc_id)
+    report = check_document(doc)
+    with tempfile.TemporaryDirectory(prefix="cnbudget-annotate-") as tmp:
+        src, out = Path(tmp) / "original.pdf", Path(tmp) / "annotated.pdf"
+        src.write_bytes(raw)
+        annotate_pdf(src, report, out, doc=doc)
+        return out.read_bytes()
 
 
 def _export(doc: Document, fmt: str) -> bytes:

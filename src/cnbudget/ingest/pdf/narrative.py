@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from cnbudget.ingest.pdf.grid import GridTable, TextLine
+from cnbudget.ingest.pdf.grid import BBox, GridTable, TextLine
 from cnbudget.ingest.text.lines import Line
 from cnbudget.ingest.text.narrative import paragraphs, sections, staffing
 from cnbudget.model import BudgetUnit, Document, GlossaryEntry, Paragraph, Section, Source
@@ -78,10 +78,20 @@ class Block:
     title: str
     lines: list[TextLine] = field(default_factory=list)
     page: int | None = None
+    #: Box of the title on ``page`` (both lines of a title wrapped onto a second line).
+    bbox: BBox | None = None
 
 
 def _clean(text: str) -> str:
     return text.replace(" ", "").replace("\u3000", "")
+
+
+def _union(a: BBox, b: BBox) -> BBox:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _rounded(box: BBox) -> BBox:
+    return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
 
 
 def _height(ln: TextLine) -> float:
@@ -153,7 +163,9 @@ class Margins:
 
 def _fold_fragments(lines: list[TextLine]) -> list[TextLine]:
     """Punctuation printed on a line of its own joins the line above; a lone section number
-    (``（一）``) joins the line below — both are typesetting accidents, not text."""
+    (``（一）``) joins the line below — both are typesetting accidents, not text. The joined
+    line's box covers both parts when they are on one page; a number left at the foot of a page
+    takes the page and box of the line it joins (where the text is)."""
     out: list[TextLine] = []
     carry: TextLine | None = None
     for ln in lines:
@@ -162,10 +174,12 @@ def _fold_fragments(lines: list[TextLine]) -> list[TextLine]:
             continue
         if _PUNCT_ONLY.match(t) and out:
             prev = out[-1]
-            out[-1] = TextLine(prev.page, prev.bbox, prev.text + t, prev.segments)
+            box = _union(prev.bbox, ln.bbox) if ln.page == prev.page else prev.bbox
+            out[-1] = TextLine(prev.page, box, prev.text + t, prev.segments)
             continue
         if carry is not None:
-            ln = TextLine(ln.page, carry.bbox, carry.text + ln.text.strip(), ln.segments)
+            box = _union(carry.bbox, ln.bbox) if ln.page == carry.page else ln.bbox
+            ln = TextLine(ln.page, box, carry.text + ln.text.strip(), ln.segments)
             carry = None
         if _NUMBER_ONLY.match(t):
             carry = ln
@@ -216,11 +230,11 @@ def split_blocks(lines: list[TextLine], margins: Margins) -> list[Block]:
                 cur.lines.append(ln)
                 continue
         if m and use_parts:
-            blocks.append(Block(_PART_KINDS[m.group(1)], t, page=ln.page))
+            blocks.append(Block(_PART_KINDS[m.group(1)], t, page=ln.page, bbox=ln.bbox))
             continue
         kind = _block_kind(t) if centred else None
         if kind is not None and (not use_parts or kind == "tables"):
-            blocks.append(Block(kind, t, page=ln.page))
+            blocks.append(Block(kind, t, page=ln.page, bbox=ln.bbox))
             continue
         if (
             centred
@@ -230,6 +244,7 @@ def split_blocks(lines: list[TextLine], margins: Margins) -> list[Block]:
             and len(t) <= 20
         ):
             cur.title += t  # the title wrapped onto a second centred line
+            cur.bbox = ln.bbox if cur.bbox is None else _union(cur.bbox, ln.bbox)
             continue
         cur.lines.append(ln)
     return [b for b in blocks if b.kind not in ("toc",)]
@@ -314,21 +329,53 @@ def to_lines(block_lines: Sequence[TextLine], margins: Margins) -> list[Line]:
 
 
 def _with_pages(secs: Iterable[Section], paras: Iterable[Paragraph], src: Sequence[TextLine]):
-    """Replace the builder's line numbers by page + box of the first visual line."""
+    """Replace the builder's line numbers (1-based indices into ``src``) by page + box.
+
+    Every visual line of ``src`` belongs to exactly one heading or paragraph, in reading order:
+    :func:`to_lines` emits each line once (the second line of a wrapped section title is joined
+    into its heading and not emitted), and ``sections`` / ``paragraphs`` put every line that is
+    not a heading in exactly one paragraph.
+    So a heading or paragraph starting at line *s* runs up to the line before the next one's
+    start, and its box is the union of the boxes of those lines: a sentence over three visual
+    lines is framed from the top of its first line to the bottom of its last.
+
+    A paragraph continued across a page break (a sentence cut by the break, joined again by
+    ``paragraphs``) keeps the page where it starts, and its box covers its lines on that page
+    only: a :class:`~cnbudget.model.Source` has one page, the start is where a reader looks for
+    it, and a box spanning two pages would frame nothing real on either. Claims, glossary
+    entries, budget units and staffing read from a paragraph take its source, so they get the
+    same page and box.
+    """
+    secs = list(secs)
+    units: list[Section | Paragraph] = []
+    for s in secs:
+        for sec in s.walk():
+            units.append(sec)
+            units.extend(sec.paragraphs)
+    units.extend(paras)
+    starts = sorted(
+        {
+            u.source.line
+            for u in units
+            if u.source is not None and u.source.line is not None and 1 <= u.source.line <= len(src)
+        }
+    )
+    end_of = {
+        s: (starts[k + 1] - 1 if k + 1 < len(starts) else len(src)) for k, s in enumerate(starts)
+    }
 
     def fix(source: Source | None) -> Source | None:
         if source is None or source.line is None or not (1 <= source.line <= len(src)):
             return source
-        ln = src[source.line - 1]
-        return Source(page=ln.page, bbox=tuple(round(v, 2) for v in ln.bbox))  # type: ignore[arg-type]
+        first = src[source.line - 1]
+        box = first.bbox
+        for ln in src[source.line : end_of[source.line]]:
+            if ln.page == first.page:
+                box = _union(box, ln.bbox)
+        return Source(page=first.page, bbox=_rounded(box))
 
-    for s in secs:
-        for sec in s.walk():
-            sec.source = fix(sec.source)
-            for p in sec.paragraphs:
-                p.source = fix(p.source)
-    for p in paras:
-        p.source = fix(p.source)
+    for u in units:
+        u.source = fix(u.source)
 
 
 def glossary_entries(paras: list[Paragraph]) -> list[GlossaryEntry]:
@@ -427,7 +474,7 @@ def build_narrative(
             continue
         secs, pre = sections(lines)
         _with_pages(secs, pre, b.lines)
-        source = Source(page=b.page)
+        source = Source(page=b.page, bbox=_rounded(b.bbox) if b.bbox is not None else None)
         if b.kind == "overview" and secs and not pre and _PART.match(b.title):
             doc.overview.extend(secs)  # 第一部分: its numbered sections
         elif b.kind == "overview":
@@ -454,7 +501,7 @@ def build_narrative(
             md.structure = s.text()
             if not units:
                 units = units_from_sections([s])
-            md.staffing = md.staffing or staffing(s)
+            md.staffing = md.staffing or staffing(s, doc.issues)
     md.budget_units = units
 
 

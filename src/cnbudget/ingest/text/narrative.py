@@ -7,7 +7,15 @@ import re
 from collections.abc import Callable
 
 from cnbudget.ingest.text.lines import Line, nfkc
-from cnbudget.model import BudgetUnit, GlossaryEntry, Paragraph, Section, Source, Staffing
+from cnbudget.model import (
+    BudgetUnit,
+    GlossaryEntry,
+    Paragraph,
+    ParseIssue,
+    Section,
+    Source,
+    Staffing,
+)
 
 CN_NUM = "一二三四五六七八九十"
 _SEC1 = re.compile(rf"^([{CN_NUM}]+)\s*[、.．]\s*(.+)$")
@@ -137,37 +145,94 @@ def budget_units(section: Section) -> list[BudgetUnit]:
     return units
 
 
-def _count(pattern: str, text: str) -> int | None:
-    m = re.search(pattern, text)
-    return int(m.group(1)) if m else None
+#: Most digits a headcount (编制数, 实有人数, 在职 …) or its change on last year may have: ten
+#: million staff is beyond any department. A longer run is damage (a byte flip, digits glued
+#: together); it is not read (and Python's ``int()`` refuses a run over 4,300 digits anyway).
+MAX_COUNT_DIGITS = 7
+
+#: English name of each headcount printed in the staffing sentence.
+_COUNT_EN = {
+    "编制数": "authorized",
+    "实有人数": "actual",
+    "在职": "active",
+    "退休": "retired",
+    "离休": "lixiu",
+}
 
 
-def _change(label: str, text: str) -> tuple[int | None, int | None]:
-    m = re.search(label + r"\s*(\d+)\s*人?[，,、]?\s*(?:(增加|减少)\s*(\d+)|(持平|无变化))?", text)
-    if not m:
-        return None, None
-    n = int(m.group(1))
-    if m.group(2):
-        d = int(m.group(3))
-        return n, d if m.group(2) == "增加" else -d
-    if m.group(4):
-        return n, 0
-    return n, None
+class _Counts:
+    """Reads the headcounts of one paragraph. A number too long for a headcount is left unread
+    and noted in ``too_long`` as (Chinese name, English name, printed digits)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.too_long: list[tuple[str, str, str]] = []
+
+    def number(self, label: str, digits: str, change: bool = False) -> int | None:
+        if len(digits) <= MAX_COUNT_DIGITS:
+            return int(digits)
+        zh, en = label, _COUNT_EN[label]
+        if change:
+            zh, en = f"{zh}人数增减", f"change of {en} staff"
+        elif label in ("在职", "退休", "离休"):
+            zh, en = f"{zh}人数", f"{en} staff"
+        self.too_long.append((zh, en, digits))
+        return None
+
+    def count(self, label: str) -> int | None:
+        m = re.search(label + r"[为是:]?(\d+)", self.text)
+        return self.number(label, m.group(1)) if m else None
+
+    def change(self, label: str) -> tuple[int | None, int | None]:
+        m = re.search(
+            label + r"\s*(\d+)\s*人?[，,、]?\s*(?:(增加|减少)\s*(\d+)|(持平|无变化))?", self.text
+        )
+        if not m:
+            return None, None
+        n = self.number(label, m.group(1))
+        if m.group(2):
+            d = self.number(label, m.group(3), change=True)
+            if d is None:
+                return n, None
+            return n, d if m.group(2) == "增加" else -d
+        if m.group(4):
+            return n, 0
+        return n, None
 
 
-def staffing(section: Section) -> Staffing | None:
-    """编制数 / 实有人数 / 在职 / 退休 / 离休 with their changes, from the prose."""
+def staffing(section: Section, issues: list[ParseIssue] | None = None) -> Staffing | None:
+    """编制数 / 实有人数 / 在职 / 退休 / 离休 with their changes, from the prose.
+
+    A figure with more than :data:`MAX_COUNT_DIGITS` digits is no headcount: it is left
+    ``None`` and, when ``issues`` is given, reported there (``count-out-of-range``) at the
+    paragraph's line (or page and box in a PDF)."""
     for s in section.walk():
         for p in s.paragraphs:
             t = nfkc(p.text).replace(" ", "")
             if "编制数" not in t and "实有人数" not in t:
                 continue
+            c = _Counts(t)
             st = Staffing(source=p.source)
-            st.authorized = _count(r"编制数[为是:]?(\d+)", t)
-            st.actual = _count(r"实有人数[为是:]?(\d+)", t)
-            st.active, st.active_change = _change("在职", t)
-            st.retired, st.retired_change = _change("退休", t)
-            st.lixiu, st.lixiu_change = _change("离休", t)
+            st.authorized = c.count("编制数")
+            st.actual = c.count("实有人数")
+            st.active, st.active_change = c.change("在职")
+            st.retired, st.retired_change = c.change("退休")
+            st.lixiu, st.lixiu_change = c.change("离休")
+            if issues is not None:
+                src = p.source or Source()
+                for zh, en, digits in c.too_long:
+                    shown = digits if len(digits) <= 40 else f"{digits[:20]}…{digits[-8:]}"
+                    issues.append(
+                        ParseIssue(
+                            code="count-out-of-range",
+                            message_zh=f"{zh}位数过多（{len(digits)} 位），未读取：{shown}",
+                            message_en=f"{en} has too many digits ({len(digits)}), not read: "
+                            f"{shown}",
+                            line=src.line,
+                            page=src.page,
+                            text=digits[:200],
+                        )
+                    )
             return st
     return None
 

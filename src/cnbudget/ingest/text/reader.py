@@ -32,7 +32,7 @@ from cnbudget.model import (
 
 _PART = re.compile(r"^第\s*([一二三四])\s*部分")
 _TOC = re.compile(r"^目\s*录$")
-_TABLE_NO = re.compile(r"^表\s*(\d+)$")
+_TABLE_NO = re.compile(r"^表\s*(\d{1,3})$")  # a table number, never a long digit run
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年(?:度)?\s*(?:部门|单位)?\s*(预算|决算)")
 _DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _UNIT = re.compile(r"^单位\s*[:：]\s*(\S+)$")
@@ -202,7 +202,7 @@ class _Reader:
             elif "机构" in title or "人员" in title:
                 md.structure = s.text()
                 md.budget_units = budget_units(s)
-                md.staffing = staffing(s)
+                md.staffing = staffing(s, self.issues)
 
     # -- 第二部分 tables ---------------------------------------------------------------------
     def part2(self) -> None:
