@@ -761,15 +761,34 @@ def department_series(
 # Compare
 
 
-def _amounts_of(s: Session, document_id: int) -> list[AmountRow]:
+#: The columns of an amount that :func:`compare_documents` matches and reports.
+_COMPARED = (
+    AmountRow.table_no,
+    AmountRow.table_type,
+    AmountRow.unit_name,
+    AmountRow.side,
+    AmountRow.row_kind,
+    AmountRow.row_key,
+    AmountRow.row_code,
+    AmountRow.row_name,
+    AmountRow.project,
+    AmountRow.column_key,
+    AmountRow.column_label,
+    AmountRow.value,
+)
+
+
+def _amounts_of(s: Session, document_id: int) -> list[Any]:
+    """The document's amounts in printed order, as plain rows of :data:`_COMPARED` — not ORM
+    objects, which cost ~4× as much to build (the API's compare at 100,000 documents)."""
     return list(
-        s.scalars(
-            select(AmountRow).where(AmountRow.document_id == document_id).order_by(AmountRow.id)
+        s.execute(
+            select(*_COMPARED).where(AmountRow.document_id == document_id).order_by(AmountRow.id)
         )
     )
 
 
-def _identity(a: AmountRow) -> tuple[Any, ...]:
+def _identity(a: Any) -> tuple[Any, ...]:
     """What makes two amounts "the same cell" in two documents.
 
     Rows are identified by their classification code, layout key or project name; only rows
@@ -801,14 +820,15 @@ def compare_documents(
     Output follows ``a``'s order, then the cells added in ``b``.
     """
     with session_scope(db) as s:
+        found = set(s.scalars(select(DocumentRow.id).where(DocumentRow.id.in_((a_id, b_id)))))
         for doc_id in (a_id, b_id):
-            if s.get(DocumentRow, doc_id) is None:
+            if doc_id not in found:
                 raise KeyError(f"no document {doc_id}")
         rows_a, rows_b = _amounts_of(s, a_id), _amounts_of(s, b_id)
 
-    def keyed(rows: list[AmountRow]) -> dict[tuple[Any, ...], AmountRow]:
+    def keyed(rows: list[Any]) -> dict[tuple[Any, ...], Any]:
         seen: Counter[tuple[Any, ...]] = Counter()
-        out: dict[tuple[Any, ...], AmountRow] = {}
+        out: dict[tuple[Any, ...], Any] = {}
         for r in rows:
             ident = _identity(r)
             out[(*ident, seen[ident])] = r
@@ -828,7 +848,8 @@ def compare_documents(
     return diffs
 
 
-def _diff(ra: AmountRow | None, rb: AmountRow | None) -> AmountDiff:
+def _diff(ra: Any, rb: Any) -> AmountDiff:
+    """The pair of ``_amounts_of`` rows (either ``None``) as one :class:`AmountDiff`."""
     ref = ra if ra is not None else rb
     assert ref is not None
     a = ra.value if ra is not None else None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -271,25 +271,76 @@ def _kind(ch: str) -> str:
 
 
 def _regions(rulings: Sequence[Ruling]) -> list[list[Ruling]]:
-    """Rulings grouped into connected regions (their boxes, widened by SNAP, touch)."""
-    groups: list[tuple[BBox, list[Ruling]]] = []
-    for r in sorted(rulings, key=lambda r: (r.top, r.x0)):
+    """Rulings grouped into connected regions (their boxes, widened by SNAP, touch).
+
+    Linear in the number of rulings for a page of stacked tables: rulings come top-down, so a
+    region whose box ends above the current ruling's can never be touched again and leaves the
+    scan, and a merge extends the largest member's list in place (a table of thousands of rows
+    once cost seconds here: every merge copied the whole region). Regions come out in the order
+    of their last change, as they always have.
+    """
+    groups: dict[int, tuple[BBox, list[Ruling]]] = {}
+    last_change: dict[int, int] = {}
+    active: list[int] = []
+    for seq, r in enumerate(sorted(rulings, key=lambda r: (r.top, r.x0))):
         box: BBox = (r.x0 - SNAP, r.top - SNAP, r.x1 + SNAP, r.bottom + SNAP)
+        active = [g for g in active if groups[g][0][3] >= box[1]]
         hit = [
-            i
-            for i, (b, _) in enumerate(groups)
-            if box[0] <= b[2] and b[0] <= box[2] and box[1] <= b[3] and b[1] <= box[3]
+            g
+            for g in active
+            if box[0] <= (b := groups[g][0])[2]
+            and b[0] <= box[2]
+            and box[1] <= b[3]
+            and b[1] <= box[3]
         ]
         if not hit:
-            groups.append((box, [r]))
+            groups[seq] = (box, [r])
+            last_change[seq] = seq
+            active.append(seq)
             continue
-        merged_box, merged = box, [r]
-        for i in reversed(hit):
-            b, rs = groups.pop(i)
+        keep = max(hit, key=lambda g: len(groups[g][1]))
+        merged_box, merged = box, groups[keep][1]
+        merged.append(r)
+        for g in hit:
+            b, rs = groups[g]
             merged_box = _union(merged_box, b)
-            merged.extend(rs)
-        groups.append((merged_box, merged))
-    return [rs for _, rs in groups]
+            if g != keep:
+                merged.extend(rs)
+                del groups[g]
+        groups[keep] = (merged_box, merged)
+        last_change[keep] = seq
+        active = [g for g in active if g in groups]
+    return [groups[g][1] for g in sorted(groups, key=last_change.__getitem__)]
+
+
+def _nearest(sorted_values: list[float], x: float) -> int:
+    """Index of the value closest to ``x`` — the first of equally close ones, as
+    ``min(range(n), key=distance)`` gives — by bisection."""
+    i = bisect_left(sorted_values, x)
+    best = min(
+        (j for j in (i - 1, i) if 0 <= j < len(sorted_values)),
+        key=lambda j: abs(sorted_values[j] - x),
+    )
+    d = abs(sorted_values[best] - x)
+    while best > 0 and abs(sorted_values[best - 1] - x) == d:  # ties in float rounding
+        best -= 1
+    return best
+
+
+def _covered(spans: list[tuple[float, float]], mids: list[float]) -> list[bool]:
+    """For each of the sorted ``mids``: does one of ``spans`` (a ≤ mid ≤ b) cover it? One
+    bisection per span and a running sum, not every span for every mid."""
+    diff = [0] * (len(mids) + 1)
+    for a, b in spans:
+        lo, hi = bisect_left(mids, a), bisect_right(mids, b)
+        if lo < hi:
+            diff[lo] += 1
+            diff[hi] -= 1
+    out, run = [], 0
+    for d in diff[:-1]:
+        run += d
+        out.append(run > 0)
+    return out
 
 
 def _overflow_back(placed: list[tuple[Char, int, int]]) -> list[tuple[Char, int, int]]:
@@ -336,20 +387,22 @@ def _ruled_table(page: PageContent, rulings: list[Ruling], chars: list[Char]) ->
     # Borders by grid line, so that "is there a border here" looks at one line's segments.
     v_at: dict[int, list[tuple[float, float]]] = {}
     for v in vs:
-        k = min(range(len(xs)), key=lambda i, x=(v.x0 + v.x1) / 2: abs(xs[i] - x))
+        k = _nearest(xs, (v.x0 + v.x1) / 2)
         v_at.setdefault(k, []).append((v.top - SNAP, v.bottom + SNAP))
     h_at: dict[int, list[tuple[float, float]]] = {}
     for h in hs:
-        r = min(range(len(ys)), key=lambda i, y=(h.top + h.bottom) / 2: abs(ys[i] - y))
+        r = _nearest(ys, (h.top + h.bottom) / 2)
         h_at.setdefault(r, []).append((h.x0 - SNAP, h.x1 + SNAP))
+    row_mids = [(ys[r] + ys[r + 1]) / 2 for r in range(nrow)]
+    col_mids = [(xs[k] + xs[k + 1]) / 2 for k in range(ncol)]
+    v_cover = {k: _covered(spans, row_mids) for k, spans in v_at.items()}
+    h_cover = {r: _covered(spans, col_mids) for r, spans in h_at.items()}
 
     def has_v(k: int, r: int) -> bool:  # border at xs[k] through row band r
-        mid = (ys[r] + ys[r + 1]) / 2
-        return any(a <= mid <= b for a, b in v_at.get(k, ()))
+        return k in v_cover and v_cover[k][r]
 
     def has_h(r: int, k: int) -> bool:  # border at ys[r] across column band k
-        mid = (xs[k] + xs[k + 1]) / 2
-        return any(a <= mid <= b for a, b in h_at.get(r, ()))
+        return r in h_cover and h_cover[r][k]
 
     parent = list(range(ncol * nrow))
 
