@@ -376,6 +376,8 @@ def refresh_summaries(conn: Connection) -> list[tuple[int, str]]:
         conn.exec_driver_sql("SET LOCAL jit = off")
     top = conn.execute(select(func.max(DocumentRow.id))).scalar() or 0
     stale = conn.execute(select(_STATE.c.year, _STATE.c.kind).where(_STATE.c.stale.is_(True))).all()
+    if stale and conn.dialect.name == "postgresql":
+        _analyze_if_unknown(conn, top)
     done: list[tuple[int, str]] = []
     for year, kind in stale:
         lock = select(_STATE.c.stale).where(_STATE.c.year == year, _STATE.c.kind == kind)
@@ -395,6 +397,19 @@ def refresh_summaries(conn: Connection) -> list[tuple[int, str]]:
     # importer since the last refresh marked its own (year, kind).
     conn.execute(update(_STATE).where(_STATE.c.stale.is_(False)).values(max_document_id=top))
     return done
+
+
+def _analyze_if_unknown(conn: Connection, top: int) -> None:
+    """``ANALYZE documents`` when PostgreSQL's statistics know of fewer than half the rows
+    (a bulk load, a fresh store): planned for one document per year, the summary's
+    correlated ``counted()`` test became a nested loop over the whole year for every document
+    — 10 minutes and more at 100,000 documents, against ~5 s with statistics. ANALYZE samples
+    at most 30,000 rows (~0.1 s) and may run inside the transaction."""
+    known = conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = 'documents'::regclass"
+    ).scalar()
+    if known is None or known < top / 2:
+        conn.exec_driver_sql("ANALYZE documents")
 
 
 def rebuild_all_summaries(conn: Connection) -> list[tuple[int, str]]:
