@@ -155,13 +155,26 @@ from cnbudget.api.server import run
 run(
     Settings(db_url=sys.argv[1], token=sys.argv[2], parse_workers=1, cache_size=int(sys.argv[5])),
     sys.argv[3], int(sys.argv[4]), log_level="warning", access_log=False,
+    processes=int(sys.argv[6]),
 )
 """
 
 
-def start_server(db: str, port: int, cache_size: int = 256) -> subprocess.Popen[bytes]:
+def start_server(
+    db: str, port: int, cache_size: int = 256, processes: int = 1
+) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER_CODE, db, TOKEN, HOST, str(port), str(cache_size)],
+        [
+            sys.executable,
+            "-c",
+            SERVER_CODE,
+            db,
+            TOKEN,
+            HOST,
+            str(port),
+            str(cache_size),
+            str(processes),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -314,6 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--clients", type=int, default=4, help="concurrent client processes (default 4)"
     )
+    ap.add_argument(
+        "--server-processes",
+        type=int,
+        default=1,
+        help="serving processes (cnbudget serve --processes; default 1)",
+    )
     ap.add_argument("--requests", type=int, default=4000, help="request budget (default 4000)")
     ap.add_argument("--seconds", type=float, default=60, help="time budget (default 60 s)")
     ap.add_argument("--jobs", type=int, default=2, help="import processes (default 2)")
@@ -356,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         doc_ids, dept_ids = sample_ids(db)
         print(f"store: {db} with {count_documents(db)} documents (sample of {len(doc_ids)} ids)")
         port = free_port()
-        server = start_server(db, port, args.cache_size)
+        server = start_server(db, port, args.cache_size, args.server_processes)
         try:
             base = f"http://{HOST}:{port}"
             warm = Load(base, args.warmup, time.time() + 60, doc_ids, -1, mix, dept_ids)
@@ -395,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(len(v) for v in load.latency.values())
     print(
         f"\n{args.clients} clients, {total} requests in {wall:.1f} s = {total / wall:.0f} req/s "
-        f"(budget {args.requests} requests / {args.seconds:.0f} s; server: 1 uvicorn process, "
+        f"(budget {args.requests} requests / {args.seconds:.0f} s; server: "
+        f"{args.server_processes} uvicorn process(es), "
         f"{os.cpu_count()} CPUs shared with the clients)"
     )
     load1, load5, _ = os.getloadavg()

@@ -757,6 +757,13 @@ def query_departments(q: str | None, db: str | None, fmt: str) -> None:
     help="允许跨站访问的来源，可重复（$CNBUDGET_CORS_ORIGINS）/ allowed CORS origin (repeatable)",
 )
 @click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="服务进程数（多核机器上可设为核数）/ serving processes (up to one per core)",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -774,6 +781,7 @@ def serve(
     worker_memory_mb: int | None,
     worker_seconds: float | None,
     cors_origins: tuple[str, ...],
+    processes: int,
     log_level: str,
 ) -> None:
     """启动 REST API（文档见 /docs）/ serve the REST API (OpenAPI at /docs).
@@ -812,7 +820,14 @@ def serve(
         f"{'需要令牌 token required' if private_reads else '公开 public'}"
     )
     try:
-        run(settings, host, port, log_level=log_level, access_log=log_level in ("info", "debug"))
+        run(
+            settings,
+            host,
+            port,
+            log_level=log_level,
+            access_log=log_level in ("info", "debug"),
+            processes=processes,
+        )
     except SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         _fail(f"无法打开数据库 {_where(db)}", f"cannot open the database: {first}")
