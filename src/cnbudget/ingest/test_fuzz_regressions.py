@@ -13,20 +13,9 @@ import pytest
 from cnbudget.checks.engine import check_document
 from cnbudget.example import example_text
 from cnbudget.ingest import read_path
+from cnbudget.ingest.test_hardening import _issues, _read_and_check
 from cnbudget.ingest.text.narrative import MAX_COUNT_DIGITS, staffing
-from cnbudget.model import Document, Paragraph, Section, Source
-
-
-def _read_and_check(p: Path) -> Document:
-    doc = read_path(p)
-    report = check_document(doc)
-    assert report.document == p.name
-    return doc
-
-
-def _issues(doc: Document, code: str) -> list:
-    return [i for i in doc.issues if i.code == code]
-
+from cnbudget.model import Paragraph, Section, Source
 
 # -- ValueError at ingest/text/narrative.py _change (fuzz --seed 41, case 551) ----------------
 # ``int()`` of a headcount in the staffing sentence ("退休 999…9 人"): Python refuses a string of
