@@ -18,7 +18,9 @@ Two denormalisations, each kept exact by the code that writes the store:
   :func:`cnbudget.store.queries.class_totals` per (year, kind, table, item/total, level, code,
   column) over the documents :func:`~cnbudget.store.queries.counted` counts. The importer marks
   the (year, kind) of each stored document stale in the same transaction; the end of an import
-  (and of ``cnbudget lake load``) rebuilds the stale ones (:func:`refresh_summaries`).
+  (and of ``cnbudget lake load``) rebuilds the stale ones (:func:`refresh_summaries`). A single
+  upload instead follows its change by a delta (:func:`apply_summary_delta`), exact and ~50×
+  cheaper than a rebuild at 100,000 documents.
   :func:`summary_rows` answers only when every summary it needs is fresh, else ``None`` and the
   caller runs the live ``GROUP BY``: a stale summary is slow, never wrong.
 """
@@ -58,6 +60,8 @@ from cnbudget.store.schema import (
 __all__ = [
     "SEARCH_SEPARATOR",
     "SUMMARY_TABLES",
+    "apply_summary_delta",
+    "counted_ids",
     "like_pattern",
     "mark_stale",
     "rebuild_all_summaries",
@@ -410,6 +414,187 @@ def _analyze_if_unknown(conn: Connection, top: int) -> None:
     ).scalar()
     if known is None or known < top / 2:
         conn.exec_driver_sql("ANALYZE documents")
+
+
+#: Keys whose representative name a removal may change, beyond which a delta is not worth it
+#: (each costs one look-up of the remaining names) and the (year, kind) is rebuilt instead.
+MAX_NAME_PROBES = 20
+
+
+def counted_ids(conn: Connection, department_id: int, year: int, kind: str) -> set[int]:
+    """The documents of one department, year and kind that totals count. ``counted()`` of a
+    document depends on these documents only, so the ids before and after storing one
+    document are all a summary needs to follow it (:func:`apply_summary_delta`)."""
+    from cnbudget.store.queries import counted
+
+    return set(
+        conn.scalars(
+            select(DocumentRow.id).where(
+                DocumentRow.department_id == department_id,
+                DocumentRow.year == year,
+                DocumentRow.kind == kind,
+                counted(),
+            )
+        )
+    )
+
+
+def _doc_key_rows(conn: Connection, ids: set[int]) -> dict[tuple[Any, ...], tuple[str, Any, int]]:
+    """Per summary key (table, item/total, level, code, column): the documents' min name,
+    sum and number of documents, as the summary's own ``GROUP BY`` computes them."""
+    if not ids:
+        return {}
+    level = case((AmountRow.row_kind == "item", AmountRow.row_level), else_=None)
+    keys = (
+        AmountRow.table_type,
+        AmountRow.row_kind,
+        level,
+        AmountRow.row_code,
+        AmountRow.column_key,
+    )
+    rows = conn.execute(
+        select(
+            *keys,
+            func.min(AmountRow.row_name),
+            func.sum(AmountRow.value),
+            func.count(distinct(AmountRow.document_id)),
+        )
+        .where(
+            AmountRow.document_id.in_(sorted(ids)),
+            AmountRow.table_type.in_(SUMMARY_TABLES),
+            AmountRow.row_kind.in_(_SUMMARY_ROW_KINDS),
+        )
+        .group_by(*keys)
+    )
+    return {tuple(r[:5]): (r[5], r[6], r[7]) for r in rows}
+
+
+def _remaining_name(conn: Connection, year: int, kind: str, key: tuple[Any, ...]) -> Any:
+    """min(row_name) of one key over the documents counted now (after the change)."""
+    from cnbudget.store.queries import counted
+
+    table_type, row_kind, level, code, column = key
+    cond = [
+        DocumentRow.year == year,
+        DocumentRow.kind == kind,
+        AmountRow.table_type == table_type,
+        AmountRow.row_kind == row_kind,
+        AmountRow.column_key == column,
+        AmountRow.row_code.is_(None) if code is None else AmountRow.row_code == code,
+        counted(),
+    ]
+    if row_kind == "item":
+        cond.append(
+            AmountRow.row_level.is_(None) if level is None else AmountRow.row_level == level
+        )
+    return conn.execute(
+        select(func.min(AmountRow.row_name))
+        .join(DocumentRow, DocumentRow.id == AmountRow.document_id)
+        .where(*cond)
+    ).scalar()
+
+
+def apply_summary_delta(
+    conn: Connection,
+    year: int,
+    kind: str,
+    *,
+    added: set[int],
+    removed: set[int],
+    top_before: int,
+) -> bool:
+    """Follow one stored document in the (year, kind) summary without rebuilding it: add the
+    rows of the documents that are counted now and were not (``added``), subtract those of the
+    ones no longer counted (``removed``: a superseded version, 单位 documents a new 部门
+    document covers). Exact: sums and document counts are additive, and the representative
+    name (``min``) only needs a look-up of the remaining names where a removed document held
+    it and no added one does.
+
+    Returns ``False`` — and changes nothing — when a delta cannot be trusted: the summary is
+    stale or was never built, documents were stored without the importer since it was
+    (``top_before``, the highest id before this document, above its watermark), or more than
+    :data:`MAX_NAME_PROBES` names would need a look-up. The caller then marks the (year, kind)
+    stale and rebuilds it (:func:`refresh_summaries`). Why: one upload into a store of 100,000
+    documents rebuilt its whole (year, kind) — 1.1 M amount rows, 4.7 s.
+    """
+    lock = select(_STATE.c.stale, _STATE.c.max_document_id).where(
+        _STATE.c.year == year, _STATE.c.kind == kind
+    )
+    if conn.dialect.name == "postgresql":
+        lock = lock.with_for_update()
+    state = conn.execute(lock).first()
+    if state is None or state.stale:
+        return False
+    lowest = conn.execute(
+        select(func.min(_STATE.c.max_document_id)).where(_STATE.c.stale.is_(False))
+    ).scalar()
+    if lowest is None or lowest < top_before:
+        return False
+    plus, minus = _doc_key_rows(conn, added), _doc_key_rows(conn, removed)
+    keys = set(plus) | set(minus)
+    S = _SUMMARY.c
+    where_year = (S.year == year, S.kind == kind)
+    current: dict[tuple[Any, ...], Any] = {
+        (r.table_type, r.row_kind, r.row_level, r.row_code, r.column_key): r
+        for r in conn.execute(select(_SUMMARY).where(*where_year))
+        if (r.table_type, r.row_kind, r.row_level, r.row_code, r.column_key) in keys
+    }
+    probes = [
+        k
+        for k in keys
+        if k in minus
+        and k in current
+        and minus[k][0] == current[k].row_name
+        and not (k in plus and plus[k][0] == current[k].row_name)
+    ]
+    if len(probes) > MAX_NAME_PROBES:
+        return False
+    for key in sorted(keys, key=repr):
+        old = current.get(key)
+        name = old.row_name if old is not None else None
+        value = old.value if old is not None else 0
+        docs = old.documents if old is not None else 0
+        if key in plus:
+            p_name, p_value, p_docs = plus[key]
+            name = p_name if name is None else min(name, p_name)
+            value, docs = value + p_value, docs + p_docs
+        if key in minus:
+            value, docs = value - minus[key][1], docs - minus[key][2]
+        match = (
+            S.table_type == key[0],
+            S.row_kind == key[1],
+            S.row_level.is_(None) if key[2] is None else S.row_level == key[2],
+            S.row_code.is_(None) if key[3] is None else S.row_code == key[3],
+            S.column_key == key[4],
+        )
+        if docs <= 0:
+            if old is not None:
+                conn.execute(delete(_SUMMARY).where(*where_year, *match))
+            continue
+        if key in probes:
+            name = _remaining_name(conn, year, kind, key)
+        fields = {"row_name": name, "value": value, "documents": docs}
+        if old is None:
+            conn.execute(
+                insert(_SUMMARY).values(
+                    year=year,
+                    kind=kind,
+                    table_type=key[0],
+                    row_kind=key[1],
+                    row_level=key[2],
+                    row_code=key[3],
+                    column_key=key[4],
+                    **fields,
+                )
+            )
+        else:
+            conn.execute(update(_SUMMARY).where(*where_year, *match).values(**fields))
+    top = conn.execute(select(func.max(DocumentRow.id))).scalar() or 0
+    conn.execute(
+        update(_STATE).where(_STATE.c.year == year, _STATE.c.kind == kind).values(built_at=_now())
+    )
+    conn.execute(update(_STATE).where(_STATE.c.stale.is_(False)).values(max_document_id=top))
+    return True
 
 
 def rebuild_all_summaries(conn: Connection) -> list[tuple[int, str]]:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +45,8 @@ from sqlalchemy.orm import Session
 from cnbudget import __version__
 from cnbudget.store.aggregates import (
     DepartmentParts,
+    apply_summary_delta,
+    counted_ids,
     department_parts,
     department_search_values,
     mark_stale,
@@ -649,6 +651,9 @@ def store_prepared(
     if conn.dialect.name == "postgresql":
         prev_q = prev_q.with_for_update()  # serialise two importers of the same series
     prev = conn.execute(prev_q).first()
+    if refresh_totals:  # what totals counted of this department, year and kind before
+        top_before = conn.execute(select(func.max(_DOCS.c.id))).scalar() or 0
+        counted_before = counted_ids(conn, dept_id, meta["year"], meta["kind"])
     if prev is not None:
         conn.execute(
             update(_DOCS).where(*series, _DOCS.c.is_current.is_(True)).values(is_current=False)
@@ -701,9 +706,24 @@ def store_prepared(
     # Totals of this (year, kind) change (a new document, a superseded version, a 单位
     # document a new 部门 document now covers). ``lake load`` COPYs the amounts after this
     # call, in the same transaction, so it never refreshes here.
-    mark_stale(conn, meta["year"], meta["kind"])
+    # A single upload follows the change in its summary (exact, milliseconds); a run of
+    # many documents, or a change a delta cannot follow, rebuilds the (year, kind).
+    year, kind = meta["year"], meta["kind"]
+    followed = False
     if refresh_totals:
-        refresh_summaries(conn)
+        counted_after = counted_ids(conn, dept_id, year, kind)
+        followed = apply_summary_delta(
+            conn,
+            year,
+            kind,
+            added=counted_after - counted_before,
+            removed=counted_before - counted_after,
+            top_before=top_before,
+        )
+    if not followed:
+        mark_stale(conn, year, kind)
+        if refresh_totals:
+            refresh_summaries(conn)
 
     result.document_id = doc_id
     result.version = version

@@ -3,6 +3,7 @@ exactly what the old ``OR`` of ``ILIKE`` found (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -319,4 +320,89 @@ def test_a_single_upload_refreshes_its_summary(
     finally:
         engine.dispose()
     assert _summary_used(generated)
+    _assert_same(generated)
+
+
+def _summary_table(db: str) -> list[tuple[Any, ...]]:
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            t = ClassTotalSummaryRow.__table__
+            return sorted(
+                tuple(r)
+                for r in conn.execute(select(*[t.c[c] for c in aggregates._SUMMARY_COLUMNS]))
+            )
+    finally:
+        engine.dispose()
+
+
+def _rebuilt(db: str) -> list[tuple[Any, ...]]:
+    """The summary table as a rebuild from scratch writes it (rolled back afterwards)."""
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            aggregates.rebuild_all_summaries(conn)
+            t = ClassTotalSummaryRow.__table__
+            rows = sorted(
+                tuple(r)
+                for r in conn.execute(select(*[t.c[c] for c in aggregates._SUMMARY_COLUMNS]))
+            )
+            trans.rollback()
+            return rows
+    finally:
+        engine.dispose()
+
+
+def test_single_uploads_follow_the_summary_by_delta(
+    generated: str,
+    write_text: Callable[[str, str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each single upload — a new department, a corrected version with the same names, one
+    whose 类 row is renamed and its figure changed (the representative name is looked up
+    again), a 单位 document and then its 部门 document — leaves exactly the summary a rebuild
+    writes, and only the first document of a year without a summary rebuilds."""
+    from cnbudget.store.importer import prepare_file, store_prepared
+
+    rebuilds: list[int] = []
+    real_refresh = aggregates.refresh_summaries
+
+    def counting_refresh(conn: Any) -> Any:
+        rebuilds.append(1)
+        return real_refresh(conn)
+
+    import cnbudget.store.importer as importer
+
+    monkeypatch.setattr(importer, "refresh_summaries", counting_refresh)
+
+    def upload(path: Path, *, rebuilt: bool = False) -> None:
+        rebuilds.clear()
+        engine = make_engine(generated)
+        try:
+            with engine.begin() as conn:
+                r = store_prepared(conn, prepare_file(str(path)))  # type: ignore[arg-type]
+                assert r.status == "imported", r
+        finally:
+            engine.dispose()
+        assert _summary_table(generated) == _rebuilt(generated), path.name
+        assert _summary_used(generated)
+        assert rebuilds == ([1] if rebuilt else []), path.name  # else a delta followed it
+
+    text = example_text(4, 2024).replace("示例市", "丁市")
+    upload(write_text("new.txt", text))  # a new department
+    upload(write_text("v2.txt", text + "\n"))  # a corrected version: same names and figures
+    lines = text.split("\n")
+    no = next(i for i, ln in enumerate(lines) if re.match(r"\d{3}\t[^\t]+\t[\d,]+\.\d\d", ln))
+    code, name, first, *rest = lines[no].split("\t")
+    lines[no] = "\t".join([code, name + "（改）", first.replace(".", "1.", 1), *rest])
+    upload(write_text("v3.txt", "\n".join(lines)))  # a 类 row renamed and its figure changed
+    unit_dir = tmp_path / "units"
+    unit_dir.mkdir()
+    shutil.copyfile(corpus_file(UNIT), unit_dir / UNIT)
+    upload(unit_dir / UNIT, rebuilt=True)  # 2025 had no summary yet: built, not followed
+    dept = "shanghai-putuo-commerce-2025-dept-budget.pdf"
+    shutil.copyfile(corpus_file(dept), unit_dir / dept)
+    upload(unit_dir / dept)  # the 部门 document takes the 单位 one out of the counts
     _assert_same(generated)
