@@ -45,6 +45,8 @@ class BatchSummary:
     amounts: int = 0
     wall_seconds: float = 0.0
     compute_seconds: float = 0.0  # per-document function time summed over workers
+    write_seconds: float = 0.0  # the driver writing commits (overlapped with the workers)
+    write_wait_seconds: float = 0.0  # the driver waiting for a commit instead of taking results
     workers: int = 0
     commits: int = 0
     failures: Counter[str] = field(default_factory=Counter)
@@ -72,6 +74,8 @@ class BatchSummary:
             "commits": self.commits,
             "wall_seconds": round(self.wall_seconds, 3),
             "compute_seconds": round(self.compute_seconds, 3),
+            "write_seconds": round(self.write_seconds, 3),
+            "write_wait_seconds": round(self.write_wait_seconds, 3),
             "docs_per_second": round(self.docs_per_second, 3),
             "failures_by_reason": dict(sorted(self.failures.items())),
         }
@@ -241,5 +245,7 @@ def _run(
         if cluster is not None:
             cluster.close()
     summary.commits = writer.commits_written
+    summary.write_seconds = writer.write_seconds
+    summary.write_wait_seconds = writer.wait_seconds
     summary.wall_seconds = time.perf_counter() - t0
     return summary

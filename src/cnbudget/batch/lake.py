@@ -20,7 +20,8 @@ One writer at a time: a batch and a compaction hold an exclusive lock on
 other's files in flight. A second writer gets a clear :class:`LakeError`; readers need no lock.
 
 Memory stays bounded: results are buffered only until ``commit_docs`` documents or
-``commit_bytes`` bytes of Arrow data are held, then written and released.
+``commit_bytes`` bytes of Arrow data are held, then written (by a background thread, while the
+next group fills) and released: at most two groups are held.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,10 +246,25 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 class LakeWriter:
-    """Buffers :class:`DocResult` values and commits them in groups (see the module doc)."""
+    """Buffers :class:`DocResult` values and commits them in groups (see the module doc).
+
+    A commit that :meth:`add` triggers is written by one background thread while the caller
+    goes on collecting results: while the batch driver wrote a commit of thousands of part
+    files itself (each fsync'ed with its folder), no result was taken and the Dask workers ran
+    dry. Commits still happen one at a time and in order (the
+    next waits for the previous one), so at most two commits' worth of results are held and the
+    manifest stays a sequence. :meth:`commit` writes everything still buffered and returns only
+    when all of it is durable; an error of a background commit is raised there (or by the next
+    :meth:`add` that commits).
+    """
 
     def __init__(
-        self, lake: Path, *, commit_docs: int = 200, commit_bytes: int = 256 * 1024 * 1024
+        self,
+        lake: Path,
+        *,
+        commit_docs: int = 200,
+        commit_bytes: int = 256 * 1024 * 1024,
+        background: bool = True,
     ) -> None:
         self.lake = lake
         self.manifest = Manifest(lake)
@@ -257,30 +275,67 @@ class LakeWriter:
         self._extra_inputs: list[InputRecord] = []
         self._bytes = 0
         self._next = self.manifest.next_commit()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="lake-commit") if background else None
+        self._pending: Future[None] | None = None
         self.commits_written = 0
         self.files_written = 0
+        self.write_seconds = 0.0  # time spent writing commits (in the background thread or not)
+        self.wait_seconds = 0.0  # time the caller waited for a background commit to finish
 
     def close(self) -> None:
-        """Release the lake for other writers (after the last :meth:`commit`)."""
+        """Release the lake for other writers (after the last :meth:`commit`). A background
+        commit still running is waited for; its error, if any, was the last :meth:`commit`'s
+        to raise — a writer closed without that call (the caller is failing already) drops
+        it: the lake stays consistent either way (module doc)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self.manifest.close()
 
     def add(self, result: DocResult) -> None:
         self._buffer.append(result)
         self._bytes += result.nbytes
         if len(self._buffer) >= self.commit_docs or self._bytes >= self.commit_bytes:
-            self.commit()
+            self._start_commit()
 
     def note(self, record: InputRecord) -> None:
         """An input recorded without rows (a duplicate of another input's bytes)."""
         self._extra_inputs.append(record)
 
     def commit(self) -> None:
-        """Write the buffered results as part files, then name them in one manifest line."""
+        """Write what is buffered and return once it and every earlier commit are durable."""
+        self._start_commit()
+        self._wait()
+
+    def _wait(self) -> None:
+        """Wait for the background commit, raising its error."""
+        if self._pending is None:
+            return
+        t = time.perf_counter()
+        pending, self._pending = self._pending, None
+        try:
+            pending.result()
+        finally:
+            self.wait_seconds += time.perf_counter() - t
+
+    def _start_commit(self) -> None:
+        """Hand the buffer to the commit thread (after the previous commit), or write it here."""
         if not self._buffer and not self._extra_inputs:
             return
-        n = self._next
+        self._wait()
+        results, extra, n = self._buffer, self._extra_inputs, self._next
+        self._buffer, self._extra_inputs, self._bytes = [], [], 0
+        self._next += 1
+        if self._pool is None:
+            self._write_commit(n, results, extra)
+        else:
+            self._pending = self._pool.submit(self._write_commit, n, results, extra)
+
+    def _write_commit(self, n: int, results: list[DocResult], extra: list[InputRecord]) -> None:
+        """Write ``results`` as part files, then name them in one manifest line."""
+        t = time.perf_counter()
         groups: dict[tuple[str, str], list[pa.Table]] = defaultdict(list)
-        for r in self._buffer:
+        for r in results:
             for dataset, table in r.tables.items():
                 where = "" if dataset == "failures" else partition_dir(r.year, r.region)
                 groups[(dataset, where)].append(table)
@@ -303,8 +358,8 @@ class LakeWriter:
             os._exit(137)  # simulated kill: files renamed, manifest line not yet written
         inputs = [
             InputRecord(r.sha256, r.path, "ok" if r.ok else "failed", r.reason).__dict__
-            for r in self._buffer
-        ] + [i.__dict__ for i in self._extra_inputs]
+            for r in results
+        ] + [i.__dict__ for i in extra]
         self.manifest.append(
             {
                 "commit": n,
@@ -313,9 +368,6 @@ class LakeWriter:
                 "inputs": inputs,
             }
         )
-        self._next += 1
         self.commits_written += 1
         self.files_written += len(files)
-        self._buffer.clear()
-        self._extra_inputs.clear()
-        self._bytes = 0
+        self.write_seconds += time.perf_counter() - t

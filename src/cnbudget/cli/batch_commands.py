@@ -145,6 +145,8 @@ def batch(
             ("金额行 amount rows", "amounts"),
             ("工作进程 workers", "workers"),
             ("秒 wall seconds", "wall_seconds"),
+            ("写入湖的秒数 write seconds", "write_seconds"),
+            ("等待写入的秒数 write wait seconds", "write_wait_seconds"),
             ("文档/秒 docs/s", "docs_per_second"),
         ):
             t.add_row(label, str(d[key]))
