@@ -7,6 +7,7 @@ beside the project folder (or from ``$CNBUDGET_CORPUS``).
 from __future__ import annotations
 
 import os
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -48,3 +49,22 @@ def corpus_pdf(name: str):  # -> cnbudget.model.Document (imported lazily: testi
     from cnbudget.ingest.pdf.reader import read_pdf
 
     return read_pdf(corpus_file(name))
+
+
+def lake_rows(lake: Path) -> dict[str, Counter[tuple[object, ...]]]:
+    """Every row of every dataset of a Parquet lake, as counted tuples (the per-document
+    ``seconds`` left out: it is a timing), so two lakes compare by content whatever their
+    files."""
+    from cnbudget.batch import DATASETS
+    from cnbudget.batch.query import open_lake
+
+    con = open_lake(lake)
+    try:
+        out = {}
+        for name in DATASETS:
+            cols = [c for c in con.sql(f"SELECT * FROM {name} LIMIT 0").columns if c != "seconds"]
+            sel = ", ".join(f'"{c}"' for c in cols)
+            out[name] = Counter(con.sql(f"SELECT {sel} FROM {name}").fetchall())
+        return out
+    finally:
+        con.close()

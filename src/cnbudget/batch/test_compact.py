@@ -19,6 +19,7 @@ from cnbudget.batch.compact import compact_lake
 from cnbudget.batch.lake import LakeError, LakeWriter, Manifest, dataset_files
 from cnbudget.batch.query import open_lake
 from cnbudget.batch.rows import failure, process_bytes
+from cnbudget.testing import lake_rows
 
 DOCS = 6
 
@@ -60,30 +61,17 @@ def lake(tmp_path: Path, texts: dict[str, bytes]) -> tuple[Path, str]:
     return out, last
 
 
-def _rows(lake: Path) -> dict[str, Counter]:
-    con = open_lake(lake)
-    try:
-        out = {}
-        for name in DATASETS:
-            cols = [c for c in con.sql(f"SELECT * FROM {name} LIMIT 0").columns if c != "seconds"]
-            sel = ", ".join(f'"{c}"' for c in cols)
-            out[name] = Counter(con.sql(f"SELECT {sel} FROM {name}").fetchall())
-        return out
-    finally:
-        con.close()
-
-
 def _files(lake: Path) -> int:
     return sum(len(dataset_files(lake, d)) for d in DATASETS)
 
 
 def test_compaction_keeps_every_row_in_fewer_files(lake: tuple[Path, str]) -> None:
     out, _ = lake
-    before, files_before = _rows(out), _files(out)
+    before, files_before = lake_rows(out), _files(out)
     s = compact_lake(out)
     assert s.files_before == files_before and s.files_after < files_before
     assert s.partitions >= 4 and s.failures_dropped == 0
-    assert _rows(out) == before
+    assert lake_rows(out) == before
     # every partition folder now holds exactly one file, and nothing uncommitted is left
     for d in DATASETS:
         parents = Counter(p.parent for p in dataset_files(out, d))
@@ -97,7 +85,7 @@ def test_compaction_killed_before_its_manifest_line(
     lake: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out, _ = lake
-    before, files_before = _rows(out), _files(out)
+    before, files_before = lake_rows(out), _files(out)
 
     def killed(self: Manifest, entry: dict[str, Any]) -> None:
         raise KeyboardInterrupt  # killed after the new files, before the switch
@@ -106,7 +94,7 @@ def test_compaction_killed_before_its_manifest_line(
     with pytest.raises(KeyboardInterrupt):
         compact_lake(out)
     monkeypatch.undo()
-    assert _rows(out) == before and _files(out) == files_before
+    assert lake_rows(out) == before and _files(out) == files_before
     m = Manifest(out)
     m.open()  # the next run deletes the files no commit names
     m.close()
@@ -116,7 +104,7 @@ def test_compaction_killed_before_its_manifest_line(
 
 def test_compaction_killed_before_deleting_the_old_files(lake: tuple[Path, str]) -> None:
     out, _ = lake
-    before = _rows(out)
+    before = lake_rows(out)
     old = {p: p.read_bytes() for p in out.rglob("*.parquet")}
     compact_lake(out)
     committed = Manifest(out).committed_files()
@@ -124,7 +112,7 @@ def test_compaction_killed_before_deleting_the_old_files(lake: tuple[Path, str])
     assert removed
     for p, data in removed.items():  # as if the old files had never been deleted
         p.write_bytes(data)
-    assert _rows(out) == before  # they are not committed any more: not read
+    assert lake_rows(out) == before  # they are not committed any more: not read
     m = Manifest(out)
     m.open()
     m.close()
@@ -135,7 +123,7 @@ def test_one_writer_at_a_time(lake: tuple[Path, str], texts: dict[str, bytes]) -
     """A compaction while a batch holds the lake (and a batch while a compaction does) stops
     with a clear error and touches nothing: each would delete the other's files in flight."""
     out, _ = lake
-    before, files_before = _rows(out), _files(out)
+    before, files_before = lake_rows(out), _files(out)
     writer = LakeWriter(out, commit_docs=100)
     try:
         writer.add(process_bytes(texts["doc0.txt"], "again.txt"))  # in flight, not committed
@@ -145,7 +133,7 @@ def test_one_writer_at_a_time(lake: tuple[Path, str], texts: dict[str, bytes]) -
         assert "another process" in err.value.message_en
         with pytest.raises(LakeError):
             LakeWriter(out)
-        assert _rows(out) == before and _files(out) == files_before
+        assert lake_rows(out) == before and _files(out) == files_before
     finally:
         writer.close()
     assert compact_lake(out).partitions > 0  # released: the lake is writable again

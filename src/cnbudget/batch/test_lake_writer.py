@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from cnbudget.batch import DATASETS
 from cnbudget.batch import lake as lake_module
 from cnbudget.batch.lake import LakeWriter, Manifest
-from cnbudget.batch.query import open_lake
 from cnbudget.batch.rows import DocResult, process_bytes
+from cnbudget.testing import lake_rows
 
 DOCS = 7
 
@@ -46,26 +44,13 @@ def _write(out: Path, results: list[DocResult], *, background: bool) -> LakeWrit
     return writer
 
 
-def _rows(lake: Path) -> dict[str, Counter]:
-    con = open_lake(lake)
-    try:
-        out = {}
-        for name in DATASETS:
-            cols = [c for c in con.sql(f"SELECT * FROM {name} LIMIT 0").columns if c != "seconds"]
-            sel = ", ".join(f'"{c}"' for c in cols)
-            out[name] = Counter(con.sql(f"SELECT {sel} FROM {name}").fetchall())
-        return out
-    finally:
-        con.close()
-
-
 def test_background_commits_write_the_same_lake_in_order(
     tmp_path: Path, results: list[DocResult]
 ) -> None:
     fg = _write(tmp_path / "fg", results, background=False)
     bg = _write(tmp_path / "bg", results, background=True)
-    assert _rows(tmp_path / "bg") == _rows(tmp_path / "fg")
-    assert sum(_rows(tmp_path / "bg")["amounts"].values()) == sum(r.amounts for r in results)
+    assert lake_rows(tmp_path / "bg") == lake_rows(tmp_path / "fg")
+    assert sum(lake_rows(tmp_path / "bg")["amounts"].values()) == sum(r.amounts for r in results)
     commits = Manifest(tmp_path / "bg").commits()
     # 7 documents in groups of 2: commits 1..4, numbered in order, every input once, in order
     assert [c["commit"] for c in commits] == [1, 2, 3, 4]
