@@ -24,6 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, bindparam, insert, select, update
 
@@ -73,10 +75,29 @@ def _companion(lake: Path, doc_file: Path, dataset: str) -> Path:
     return lake / dataset / rel
 
 
-def _read(path: Path, shas: list[str]) -> list[dict[str, Any]]:
+def _read_file(path: Path) -> pa.Table:
+    with pq.ParquetFile(path) as pf:
+        return pf.read()
+
+
+def _read_table(path: Path, shas: list[str]) -> pa.Table | None:
+    """The rows of ``shas`` in one part file (``None`` where the file does not exist).
+
+    Why not ``pq.read_table(path, filters=…)``: on the small part files of a national lake
+    (one commit × one partition: often one document) its dataset machinery cost more than the
+    read itself (5.4 against 2.4 ms a file, measured with the profile of ``lake load``); the
+    file is read whole — usually every row is wanted — and filtered in Arrow.
+    """
     if not path.is_file():
-        return []
-    return pq.read_table(path, filters=[("sha256", "in", shas)]).to_pylist()
+        return None
+    table = _read_file(path)
+    keep = pc.is_in(table["sha256"], value_set=pa.array(shas, pa.string()))
+    return table if pc.all(keep).as_py() else table.filter(keep)
+
+
+def _read(path: Path, shas: list[str]) -> list[dict[str, Any]]:
+    table = _read_table(path, shas)
+    return [] if table is None else table.to_pylist()
 
 
 def _stored(conn: Connection, shas: list[str]) -> set[str]:
@@ -146,7 +167,7 @@ def _load_parts(
     from cnbudget.store.importer import store_prepared
 
     docs: list[tuple[Path, dict[str, Any]]] = [
-        (f, d) for f in doc_files for d in pq.read_table(f).to_pylist()
+        (f, d) for f in doc_files for d in _read_file(f).to_pylist()
     ]
     stored = _stored(conn, [d["sha256"] for _, d in docs])
     todo = [(f, d) for f, d in docs if d["sha256"] not in stored]
@@ -186,11 +207,16 @@ def _load_parts(
     counts: dict[int, int] = {}
     for f, shas in by_file.items():
         wanted = [s for s in shas if s in doc_ids]
-        for a in _read(_companion(lake, f, "amounts"), wanted):
-            did = doc_ids[a["sha256"]]
-            pos = a["table_pos"]
+        table = _read_table(_companion(lake, f, "amounts"), wanted)
+        if table is None:
+            continue
+        # column by column: a dict per row (``to_pylist``) cost more than the COPY
+        columns = [table[c].to_pylist() for c in ("sha256", "table_pos")]
+        columns += [table[_LAKE_OF.get(k, k)].to_pylist() for k in fields]
+        for sha, pos, *values in zip(*columns, strict=True):
+            did = doc_ids[sha]
             tid = table_ids[(did, pos)] if pos is not None else None
-            rows.append((did, tid, *(a[_LAKE_OF.get(k, k)] for k in fields)))
+            rows.append((did, tid, *values))
             counts[did] = counts.get(did, 0) + 1
     _copy_amounts(conn, rows)
     conn.execute(
