@@ -263,7 +263,7 @@ class LakeWriter:
         lake: Path,
         *,
         commit_docs: int = 200,
-        commit_bytes: int = 256 * 1024 * 1024,
+        commit_bytes: int = 128 * 1024 * 1024,  # two groups are held: 256 MB, as one was
         background: bool = True,
     ) -> None:
         self.lake = lake
