@@ -210,7 +210,8 @@ def _load_parts(
         table = _read_table(_companion(lake, f, "amounts"), wanted)
         if table is None:
             continue
-        # column by column: a dict per row (``to_pylist``) cost more than the COPY
+        # column by column: a dict and a generator per row took 1.7 s of a 22.8 s profiled
+        # load of 200 documents
         columns = [table[c].to_pylist() for c in ("sha256", "table_pos")]
         columns += [table[_LAKE_OF.get(k, k)].to_pylist() for k in fields]
         for sha, pos, *values in zip(*columns, strict=True):
