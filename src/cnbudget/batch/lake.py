@@ -251,11 +251,12 @@ class LakeWriter:
     A commit that :meth:`add` triggers is written by one background thread while the caller
     goes on collecting results: while the batch driver wrote a commit of thousands of part
     files itself (each fsync'ed with its folder), no result was taken and the Dask workers ran
-    dry. Commits still happen one at a time and in order (the
-    next waits for the previous one), so at most two commits' worth of results are held and the
-    manifest stays a sequence. :meth:`commit` writes everything still buffered and returns only
-    when all of it is durable; an error of a background commit is raised there (or by the next
-    :meth:`add` that commits).
+    dry. Commits still happen one at a time and in order (the next waits for the previous
+    one), so at most two commits' worth of results are held and the manifest stays a sequence.
+    :meth:`commit` writes everything still buffered and returns only when all of it is
+    durable; an error of a background commit is raised there (or by the next :meth:`add` that
+    commits). ``background=False`` writes in the caller's thread (the behaviour before; the
+    benchmark's baseline).
     """
 
     def __init__(
