@@ -14,11 +14,13 @@
    queries (document fetch, list, search, totals, series, compare) and prints their plans
    and timings (pass ``--explain-out FILE`` to keep them).
 
-    .venv/bin/python benchmarks/bench_batch.py [--docs 40] [--replicate 0] [--pg URL]
-        [--keep DIR] [--explain-out FILE]
+    .venv/bin/python benchmarks/bench_batch.py [--docs 40] [--workers 1,2] [--commit-docs 200]
+        [--replicate 0] [--load-jobs 1] [--pg URL] [--keep DIR] [--explain-out FILE] [--no-explain]
 
-The full run of the issue is ``--docs 100000``; on the shared 2-core machine the figures in
-docs/scale.md come from the sizes printed there.
+The full run of the issue — 100,000 documents into the lake and PostgreSQL, once — is
+``--docs 100000 --workers 2 --commit-docs 2000 --no-explain --keep DIR`` (the 1-worker run
+would double its hours; the 1 → 2 scaling is measured at ``--docs 2000``). Run it under
+``/usr/bin/time -v`` for the peak RSS of the largest process, Dask workers included.
 """
 
 from __future__ import annotations
@@ -70,10 +72,10 @@ def rss_mb() -> tuple[float, float]:
     return me, kids
 
 
-def run(folder: Path, lake: Path, workers: int) -> dict[str, Any]:
+def run(folder: Path, lake: Path, workers: int, commit_docs: int = 200) -> dict[str, Any]:
     from cnbudget.batch.engine import run_batch
 
-    s = run_batch([str(folder)], lake, workers=workers, commit_docs=200)
+    s = run_batch([str(folder)], lake, workers=workers, commit_docs=commit_docs)
     return s.as_dict()
 
 
@@ -92,62 +94,76 @@ def fresh_pg(admin: str) -> str:
 
 
 def replicate(base: Path, out: Path, copies: int) -> int:
-    """A synthetic lake of ``copies`` copies of ``base`` (new SHA-256s and cities); returns the
-    number of documents written. Only for load and query benchmarks."""
+    """A synthetic lake of ``copies`` copies of ``base``; returns the number of documents written.
+    Only for load and query benchmarks.
+
+    Each copy's documents get new SHA-256s and their cities the suffix ``#k`` (so documents and
+    departments are distinct and the figures repeat), and are written as one part file per
+    copy × year × dataset (``region=复制k``): partitions of many documents, like a compacted lake
+    or real data (hundreds of units a city), instead of the generator's one document a
+    partition — 50 copies of 2,000 documents are 2,500 files, written in minutes, not the
+    500,000 of the small-files case. Such a part file holds many regions; the loader reads the
+    regions from the rows, never from the folder name. Why vectorised (``index_in`` and
+    ``take``): 35 M amount rows would cost a Python loop minutes per copy."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from cnbudget.batch.lake import LakeWriter, dataset_files
-    from cnbudget.batch.rows import DocResult
+    from cnbudget.batch.rows import DocResult, region_of
 
-    writer = LakeWriter(out, commit_docs=10_000, commit_bytes=1 << 62)
+    whole: dict[str, pa.Table] = {}
+    for d in ("documents", "amounts", "findings", "narrative_claims", "blobs"):
+        files = dataset_files(base, d)
+        if files:
+            whole[d] = pa.concat_tables([pq.read_table(f) for f in files])
+    docs = whole["documents"]
+    olds = docs["sha256"].combine_chunks()
+    where = {d: pc.index_in(t["sha256"], value_set=olds) for d, t in whole.items()}
+    years = sorted(set(docs["year"].to_pylist()))
+    levels = [docs[c].to_pylist() for c in ("province", "city", "district")]
+    writer = LakeWriter(out, commit_docs=1 << 30, commit_bytes=1 << 62)
     n = 0
-    for doc_file in dataset_files(base, "documents"):
-        rel = doc_file.relative_to(base / "documents")
-        parts = {
-            d: pq.read_table(base / d / rel) if (base / d / rel).is_file() else None
-            for d in ("documents", "amounts", "findings", "narrative_claims", "blobs")
-        }
-        docs = parts["documents"]
-        assert docs is not None
+    try:
         for k in range(1, copies + 1):
-            new = {
-                s: hashlib.sha256(f"{s}/{k}".encode()).hexdigest()
-                for s in docs["sha256"].to_pylist()
-            }
-            city = f"复制{k}市"
+            shas = pa.array(
+                [hashlib.sha256(f"{s}/{k}".encode()).hexdigest() for s in olds.to_pylist()]
+            )
+            cities = [f"{c}#{k}" if c else c for c in levels[1]]
+            regions = pa.array(
+                [region_of(*r) for r in zip(levels[0], cities, levels[2], strict=True)]
+            )
+            metas = []
+            for m, city in zip(docs["meta_json"].to_pylist(), cities, strict=True):
+                meta = json.loads(m)
+                meta["city"] = city
+                metas.append(json.dumps(meta, ensure_ascii=False))
+            new = {"sha256": shas, "region": regions, "city": pa.array(cities)}
             tables: dict[str, pa.Table] = {}
-            for d, t in parts.items():
-                if t is None:
-                    continue
-                i = t.schema.get_field_index("sha256")
-                t = t.set_column(i, "sha256", pa.array([new[s] for s in t["sha256"].to_pylist()]))
+            for d, t in whole.items():
+                for col, values in new.items():
+                    if col in t.column_names:
+                        i = t.schema.get_field_index(col)
+                        t = t.set_column(i, col, values.take(where[d]))
                 if d == "documents":
-                    metas = []
-                    for m in t["meta_json"].to_pylist():
-                        meta = json.loads(m)
-                        meta["city"] = city
-                        metas.append(json.dumps(meta, ensure_ascii=False))
                     t = t.set_column(
                         t.schema.get_field_index("meta_json"), "meta_json", pa.array(metas)
                     )
-                    t = t.set_column(
-                        t.schema.get_field_index("city"), "city", pa.array([city] * t.num_rows)
-                    )
                 tables[d] = t
-            region = f"{docs['region'][0].as_py()}#{k}"
-            writer.add(
-                DocResult(
-                    sha256="",
-                    path="",
-                    ok=True,
-                    year=docs["year"][0].as_py(),
-                    region=region,
-                    tables=tables,
+            for y in years:
+                writer.add(
+                    DocResult(
+                        sha256="",
+                        path="",
+                        ok=True,
+                        year=y,
+                        region=f"复制{k}",
+                        tables={d: t.filter(pc.equal(t["year"], y)) for d, t in tables.items()},
+                    )
                 )
-            )
+            writer.commit()
             n += docs.num_rows
-        writer.commit()
+    finally:
         writer.close()
     return n
 
@@ -500,7 +516,18 @@ def main() -> None:
         "a store that already does is reused as it is",
     )
     ap.add_argument("--no-explain", action="store_true")
+    ap.add_argument(
+        "--workers",
+        default="1,2",
+        help="worker counts to run the batch with, comma-separated; the last one's lake is loaded "
+        "(`--workers 2` for one 2-worker run: the way to run 100,000 documents once)",
+    )
+    ap.add_argument("--commit-docs", type=int, default=200, help="documents per lake commit")
+    ap.add_argument(
+        "--load-jobs", type=int, default=1, help="processes of `cnbudget lake load --jobs N`"
+    )
     a = ap.parse_args()
+    worker_counts = [int(w) for w in a.workers.split(",")]
 
     from cnbudget.batch.load import load_lake
     from cnbudget.store.migrate import upgrade
@@ -521,32 +548,35 @@ def main() -> None:
             generate(folder, a.docs)
             print(f"generated {a.docs} documents in {time.perf_counter() - t0:.1f} s")
             results = {}
-            for w in (1, 2):
+            for w in worker_counts:
                 lake = work / f"lake{w}"
                 shutil.rmtree(lake, ignore_errors=True)
-                results[w] = run(folder, lake, w)
+                results[w] = run(folder, lake, w, a.commit_docs)
                 r = results[w]
                 print(
                     f"workers={w}: {r['ok']} docs in {r['wall_seconds']} s = {r['docs_per_second']} docs/s "
                     f"(compute {r['compute_seconds']} s, {r['amounts']} amount rows), "
                     f"lake {du(lake) / 1e6:.1f} MB"
                 )
-            ratio = results[2]["docs_per_second"] / max(results[1]["docs_per_second"], 1e-9)
+            if 1 in results and 2 in results:
+                ratio = results[2]["docs_per_second"] / max(results[1]["docs_per_second"], 1e-9)
+                print(f"scaling 1→2 workers: {ratio:.2f}x")
             me, kid = rss_mb()
-            print(
-                f"scaling 1→2 workers: {ratio:.2f}x; peak RSS driver {me:.0f} MB, largest worker {kid:.0f} MB"
-            )
-            base = work / "lake2"
+            print(f"peak RSS driver {me:.0f} MB, largest worker {kid:.0f} MB")
+            base = work / f"lake{worker_counts[-1]}"
         else:
             base = a.skip_batch
         url = a.db or fresh_pg(a.pg)
         upgrade(url)
-        s = load_lake(base, url)
+        s = load_lake(base, url, jobs=a.load_jobs)
         d = s.as_dict()
         print(
             f"lake load (COPY) → PostgreSQL: {d['loaded']} docs, {d['amounts']} rows in {d['wall_seconds']} s "
-            f"= {d['loaded'] / max(s.wall_seconds, 1e-9):.1f} docs/s, {d['amounts_per_second']} rows/s"
+            f"= {d['loaded'] / max(s.wall_seconds, 1e-9):.1f} docs/s, {d['amounts_per_second']} rows/s, "
+            f"jobs {d['jobs']}"
         )
+        me, _ = rss_mb()
+        print(f"peak RSS after the load: this process {me:.0f} MB")
         if a.replicate:
             big = work / "lake-synthetic"
             shutil.rmtree(big, ignore_errors=True)
@@ -555,11 +585,12 @@ def main() -> None:
             print(
                 f"synthetic lake: {n} documents in {time.perf_counter() - t0:.1f} s, {du(big) / 1e6:.0f} MB"
             )
-            s = load_lake(big, url)
+            s = load_lake(big, url, jobs=a.load_jobs)
             d = s.as_dict()
             print(
                 f"synthetic load (COPY): {d['loaded']} docs, {d['amounts']} rows in {d['wall_seconds']} s "
-                f"= {d['loaded'] / max(s.wall_seconds, 1e-9):.1f} docs/s, {d['amounts_per_second']} rows/s"
+                f"= {d['loaded'] / max(s.wall_seconds, 1e-9):.1f} docs/s, {d['amounts_per_second']} rows/s, "
+                f"jobs {d['jobs']}"
             )
             subprocess.run(["psql", make_url_psycopg(url), "-c", "VACUUM ANALYZE"], check=False)
             subprocess.run(
@@ -575,7 +606,8 @@ def main() -> None:
                 ["psql", make_url_psycopg(url), "-c", "SELECT count(*) AS amounts FROM amounts"],
                 check=False,
             )
-        explain(url, a.explain_out)
+        if not a.no_explain:
+            explain(url, a.explain_out)
         print(f"database kept for inspection: {url}")
     finally:
         if a.keep is None:

@@ -11,6 +11,12 @@ How, and why:
   STDIN`` (psycopg 3 ``cursor.copy``) on the same connection and transaction.
 * Nothing is parsed again: the lake already holds every field the store needs.
 * On SQLite (no ``COPY``) the amounts go in as one ``executemany`` per part file.
+* ``jobs`` > 1 (PostgreSQL): that many processes, each with its own connection, load disjoint
+  groups of regions (:mod:`cnbudget.batch.region_groups`: every two regions the importer could
+  take for the same place are in one group, so no two processes resolve the same department
+  or series). Each transaction marks the class-total summaries of its (year, kind) stale last,
+  in sorted order, so the processes do not wait on each other's state rows until their
+  commits; the parent rebuilds the summaries once at the end.
 """
 
 from __future__ import annotations
@@ -30,16 +36,25 @@ import pyarrow.parquet as pq
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from cnbudget.batch.lake import dataset_files
+from cnbudget.batch.region_groups import Region, compatible_groups, share_out
 from cnbudget.batch.schemas import FINDING_FIGURES
-from cnbudget.store.importer import FINDING_COLUMNS
+from cnbudget.store.aggregates import mark_stale
+from cnbudget.store.importer import (
+    FINDING_COLUMNS,
+    Resolver,
+    _open,
+    refresh_after_import,
+    store_prepared,
+)
 from cnbudget.store.records import AMOUNT_FIELDS, Prepared
-from cnbudget.store.schema import AmountRow, DocumentRow, TableRow
+from cnbudget.store.schema import AmountRow, DocumentRow, RegionRow, TableRow
 
 __all__ = ["LoadSummary", "load_lake"]
 
 #: Columns written by COPY, in order (``document_id`` and ``table_id`` resolved on load).
 COPY_COLUMNS: tuple[str, ...] = ("document_id", "table_id", *AMOUNT_FIELDS[1:])
 _LAKE_OF = {"column_label": "column", "value": "value"}  # store field → lake column
+_REGION_LEVELS = (RegionRow.province, RegionRow.city, RegionRow.district)
 
 #: A lake finding's fields as stored: the importer's columns less the two ids set on load.
 _FINDING_KEYS = tuple(c for c in FINDING_COLUMNS if c not in ("check_run_id", "document_id"))
@@ -56,6 +71,7 @@ class LoadSummary:
     amounts: int = 0
     wall_seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
+    jobs: int = 1  # processes that loaded
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +83,7 @@ class LoadSummary:
             if self.wall_seconds
             else 0.0,
             "failures": self.failures,
+            "jobs": self.jobs,
         }
 
 
@@ -164,8 +181,6 @@ def _load_parts(
     conn: Connection, lake: Path, doc_files: list[Path], resolver: Any, summary: LoadSummary
 ) -> None:
     """Store the new documents of ``doc_files`` (one transaction, owned by the caller)."""
-    from cnbudget.store.importer import store_prepared
-
     docs: list[tuple[Path, dict[str, Any]]] = [
         (f, d) for f in doc_files for d in _read_file(f).to_pylist()
     ]
@@ -184,17 +199,35 @@ def _load_parts(
         for fnd in _read(_companion(lake, f, "findings"), shas):
             findings.setdefault(fnd["sha256"], []).append(fnd)
     doc_ids: dict[str, int] = {}
+    stale: set[tuple[int, str]] = set()
     for _, d in todo:
         sha = d["sha256"]
         res = store_prepared(
-            conn, _prepared(d, blobs[sha], findings.get(sha, [])), resolver, refresh_totals=False
+            conn,
+            _prepared(d, blobs[sha], findings.get(sha, [])),
+            resolver,
+            refresh_totals=False,
+            stale=stale,
         )
         if res.status == "imported" and res.document_id is not None:
             doc_ids[sha] = res.document_id
         else:
             summary.skipped += 1
-    if not doc_ids:
-        return
+    if doc_ids:
+        _copy_new_amounts(conn, lake, by_file, doc_ids, summary)
+    # last, in a fixed order: the state rows stay locked only until the commit that follows
+    for year, kind in sorted(stale):
+        mark_stale(conn, year, kind)
+
+
+def _copy_new_amounts(
+    conn: Connection,
+    lake: Path,
+    by_file: dict[Path, list[str]],
+    doc_ids: dict[str, int],
+    summary: LoadSummary,
+) -> None:
+    """COPY the amounts of the documents just stored (``doc_ids``: SHA-256 → id)."""
     table_ids: dict[tuple[int, int], int] = {}
     for tid, did, pos in conn.execute(
         select(TableRow.id, TableRow.document_id, TableRow.position).where(
@@ -230,16 +263,16 @@ def _load_parts(
     summary.amounts += len(rows)
 
 
-def _batches(files: list[Path], batch_docs: int) -> list[list[Path]]:
-    """Consecutive part files grouped to about ``batch_docs`` documents per transaction (a
-    national lake has many small partitions: one transaction each would cost more than the
-    rows)."""
+def _batches(files: list[tuple[Path, int]], batch_docs: int) -> list[list[Path]]:
+    """Consecutive part files (with their document counts) grouped to about ``batch_docs``
+    documents per transaction (a national lake has many small partitions: one transaction
+    each would cost more than the rows)."""
     out: list[list[Path]] = []
     current: list[Path] = []
     n = 0
-    for f in files:
+    for f, rows in files:
         current.append(f)
-        n += pq.ParquetFile(f).metadata.num_rows
+        n += rows
         if n >= batch_docs:
             out.append(current)
             current, n = [], 0
@@ -248,40 +281,181 @@ def _batches(files: list[Path], batch_docs: int) -> list[list[Path]]:
     return out
 
 
+def _plan(
+    files: list[Path], jobs: int, stored: list[Region], batch_docs: int
+) -> list[list[list[Path]]]:
+    """The batches of each job. One job takes every part file; several get the part files
+    dealt out by group of compatible regions (:mod:`cnbudget.batch.region_groups`, the
+    regions already ``stored`` included) so that no two jobs ever resolve the same
+    department. Each job keeps the lake's order, so the versions of a series are stored in
+    the order of a sequential load."""
+    if jobs == 1:
+        return [_batches([(f, pq.ParquetFile(f).metadata.num_rows) for f in files], batch_docs)]
+    rows: list[int] = []
+    regions_of: list[list[Region]] = []
+    for f in files:
+        with pq.ParquetFile(f) as pf:
+            t = pf.read(columns=["province", "city", "district"])
+        rows.append(t.num_rows)
+        regions_of.append(list(zip(*(t[c].to_pylist() for c in t.column_names), strict=True)))
+    group = compatible_groups(stored, together=regions_of)
+    file_group = [group[rs[0]] if rs else -1 for rs in regions_of]
+    weights: dict[int, int] = {}
+    for g, n in zip(file_group, rows, strict=True):
+        weights[g] = weights.get(g, 0) + n
+    return [
+        _batches(
+            [(f, n) for f, g, n in zip(files, file_group, rows, strict=True) if g in share],
+            batch_docs,
+        )
+        for share in share_out(weights, jobs)
+    ]
+
+
+def _run_batches(
+    engine: Any,
+    root: Path,
+    batches: list[list[Path]],
+    summary: LoadSummary,
+    tick: Callable[[], None],
+) -> None:
+    """One transaction per batch; a batch that fails is rolled back whole and reported."""
+    resolver = Resolver()
+    for group in batches:
+        try:
+            with engine.begin() as conn:
+                _load_parts(conn, root, group, resolver, summary)
+            resolver.commit()
+        except Exception as exc:
+            resolver.rollback()
+            msg = str(exc).splitlines()[0] if str(exc) else ""
+            summary.failures.append(
+                f"{group[0].relative_to(root)} 起 {len(group)} 个分区文件：未写入（已回滚）/ "
+                f"{len(group)} part files from {group[0].relative_to(root)}: not stored "
+                "(rolled back): "
+                f"{type(exc).__name__}: {msg}"
+            )
+        tick()
+
+
+_ticks: Any = None  # a job process's progress queue (set by the pool's initializer)
+
+
+def _init_job(ticks: Any) -> None:
+    global _ticks
+    _ticks = ticks
+
+
+def _job(lake: str, url: str, batches: list[list[str]]) -> LoadSummary:
+    """One ``--jobs`` process: its own connection, the batches of its groups of regions."""
+    engine, _ = _open(url, migrate=False)
+    summary = LoadSummary()
+    try:
+        _run_batches(
+            engine, Path(lake), [[Path(f) for f in b] for b in batches], summary, _tick_parent
+        )
+    finally:
+        engine.dispose()
+    return summary
+
+
+def _tick_parent() -> None:
+    _ticks.put(1)
+
+
+def _run_jobs(
+    engine: Any,
+    root: Path,
+    plans: list[list[list[Path]]],
+    summary: LoadSummary,
+    tick: Callable[[], None],
+) -> None:
+    """The plans in parallel processes (spawned: a forked SQLAlchemy pool is not safe)."""
+    import multiprocessing
+    import queue
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    url = engine.url.render_as_string(hide_password=False)
+    ctx = multiprocessing.get_context("spawn")
+    ticks = ctx.Queue()
+    with ProcessPoolExecutor(
+        len(plans), mp_context=ctx, initializer=_init_job, initargs=(ticks,)
+    ) as pool:
+        futures = {
+            pool.submit(_job, str(root), url, [[str(f) for f in b] for b in plan]): plan
+            for plan in plans
+        }
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            while True:
+                try:
+                    ticks.get_nowait()
+                except queue.Empty:
+                    break
+                tick()
+            for fut in done:
+                plan = futures[fut]
+                try:
+                    part = fut.result()
+                except Exception as exc:  # the process died: its batches not reported
+                    files = sum(len(b) for b in plan)
+                    summary.failures.append(
+                        f"载入进程失败，其 {files} 个分区文件可能未全部写入（重跑可补齐）/ a load "
+                        f"process failed; of its {files} part files some may not be stored "
+                        f"(a rerun loads them): {type(exc).__name__}: {exc}"
+                    )
+                    continue
+                summary.loaded += part.loaded
+                summary.skipped += part.skipped
+                summary.amounts += part.amounts
+                summary.failures.extend(part.failures)
+
+
 def load_lake(
-    lake: str | Path, url: Any, *, batch_docs: int = 500, progress: Progress | None = None
+    lake: str | Path,
+    url: Any,
+    *,
+    batch_docs: int = 500,
+    jobs: int = 1,
+    progress: Progress | None = None,
 ) -> LoadSummary:
     """Load every committed document of ``lake`` not yet in the store at ``url``.
+
+    ``jobs`` > 1 (PostgreSQL only; SQLite has one writer) loads in that many processes, each
+    with its own connection, the part files dealt out by group of compatible regions.
 
     Raises :class:`~cnbudget.store.importer.StoreError` when the database cannot be opened;
     a batch (about ``batch_docs`` documents) that cannot be stored is rolled back whole and
     reported in ``failures``; a rerun loads it once the cause is fixed.
     """
-    from cnbudget.store.importer import Resolver, _open, refresh_after_import
-
     t0 = time.perf_counter()
     root = Path(lake)
     summary = LoadSummary()
     engine, owned = _open(url, migrate=True)
     try:
-        batches = _batches(dataset_files(root, "documents"), batch_docs)
-        resolver = Resolver()
-        for i, group in enumerate(batches, 1):
-            try:
-                with engine.begin() as conn:
-                    _load_parts(conn, root, group, resolver, summary)
-                resolver.commit()
-            except Exception as exc:
-                resolver.rollback()
-                msg = str(exc).splitlines()[0] if str(exc) else ""
-                summary.failures.append(
-                    f"{group[0].relative_to(root)} 起 {len(group)} 个分区文件：未写入（已回滚）/ "
-                    f"{len(group)} part files from {group[0].relative_to(root)}: not stored "
-                    "(rolled back): "
-                    f"{type(exc).__name__}: {msg}"
-                )
+        files = dataset_files(root, "documents")
+        if engine.dialect.name != "postgresql" or len(files) < 2:
+            jobs = 1
+        stored: list[Region] = []
+        if jobs > 1:
+            with engine.connect() as conn:
+                stored = [tuple(r) for r in conn.execute(select(*_REGION_LEVELS))]
+        plans = _plan(files, jobs, stored, batch_docs)
+        summary.jobs = len(plans)
+        total = sum(len(p) for p in plans)
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
             if progress is not None:
-                progress(i, len(batches))
+                progress(done, total)
+
+        if len(plans) == 1:
+            _run_batches(engine, root, plans[0], summary, tick)
+        else:
+            _run_jobs(engine, root, plans, summary, tick)
         if summary.loaded:
             # the importer's store_prepared marked each (year, kind) it touched stale
             refresh_after_import(engine)

@@ -281,13 +281,21 @@ def _store_counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def test_load_into_postgresql_equals_the_import(lake: Any, sqlite_store: str, pg_url: str) -> None:  # noqa: F811
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_load_into_postgresql_equals_the_import(
+    lake: Any,
+    sqlite_store: str,
+    pg_url: str,  # noqa: F811
+    jobs: int,
+) -> None:
+    """Sequential and parallel (``--jobs``) loads store exactly what the import stores."""
     from cnbudget.store.queries import function_totals, list_documents
 
     out, s = lake
     _empty(pg_url)
-    first = load_lake(out, pg_url)
+    first = load_lake(out, pg_url, jobs=jobs)
     assert first.failures == []
+    assert first.jobs == jobs  # 17 generated cities and the corpus' regions: groups to share
     assert first.loaded == s.ok and first.amounts == s.amounts
     assert _store_counts(pg_url) == _store_counts(sqlite_store)
     for level in ("类", "total"):

@@ -216,7 +216,15 @@ def lake_query(sql: str, lake_dir: str, fmt: str) -> None:
     metavar="URL",
     help="数据库 URL / database URL (postgresql+psycopg://…)",
 )
-def lake_load(lake_dir: str, db: str | None) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="并行载入的进程数（仅 PostgreSQL；互相兼容的地区由同一进程载入）/ load processes "
+    "(PostgreSQL only; compatible regions go to one process)",
+)
+def lake_load(lake_dir: str, db: str | None, jobs: int) -> None:
     """用 COPY 将数据湖批量载入数据库（已有文档跳过）/ bulk-load a lake into the store (COPY)."""
     from cnbudget.batch.lake import LakeError, Manifest
     from cnbudget.batch.load import load_lake
@@ -228,7 +236,10 @@ def lake_load(lake_dir: str, db: str | None) -> None:
         task = bar.add_task("load", total=None, status="")
         try:
             summary = load_lake(
-                lake_dir, db, progress=lambda i, n: bar.update(task, total=n, completed=i)
+                lake_dir,
+                db,
+                jobs=jobs,
+                progress=lambda i, n: bar.update(task, total=n, completed=i),
             )
         except (StoreError, LakeError) as exc:
             zh, _, en = str(exc).partition(" / ")
@@ -236,7 +247,7 @@ def lake_load(lake_dir: str, db: str | None) -> None:
     d = summary.as_dict()
     console.print(
         f"载入 loaded {d['loaded']}，跳过 skipped {d['skipped']}，金额行 amount rows {d['amounts']}，"
-        f"{d['wall_seconds']} s（{d['amounts_per_second']} rows/s）"
+        f"{d['wall_seconds']} s（{d['amounts_per_second']} rows/s），进程 jobs {d['jobs']}"
     )
     for f in summary.failures:
         err.print(f"[red]{f}[/]")

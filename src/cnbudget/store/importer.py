@@ -598,12 +598,19 @@ def store_prepared(
     *,
     check_existing: bool = True,
     refresh_totals: bool = True,
+    stale: set[tuple[int, str]] | None = None,
 ) -> FileResult:
     """Write one prepared document; the caller owns the transaction (all or nothing).
 
     ``refresh_totals``: rebuild the class-total summary of the document's (year, kind) in the
     same transaction (a single upload); :func:`import_paths` and ``lake load`` pass ``False``
     and rebuild once at the end of the run (:func:`refresh_after_import`).
+
+    ``stale``: where given (with ``refresh_totals=False``), the document's (year, kind) is
+    added to it instead of being marked stale here; the caller marks the set, sorted, in the
+    same transaction just before committing. Why: marking locks the (year, kind) state row
+    until the commit, so parallel ``lake load`` jobs marking early would run one at a time (and
+    two jobs locking years in different orders would deadlock).
 
     Returns an ``unchanged`` result when the bytes are already stored. :func:`import_paths`
     looked all hashes up before parsing and passes ``check_existing=False``; if another
@@ -721,7 +728,10 @@ def store_prepared(
             top_before=top_before,
         )
     if not followed:
-        mark_stale(conn, year, kind)
+        if stale is not None and not refresh_totals:
+            stale.add((year, kind))
+        else:
+            mark_stale(conn, year, kind)
         if refresh_totals:
             refresh_summaries(conn)
 
