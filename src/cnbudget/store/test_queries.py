@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from cnbudget.store import queries
 from cnbudget.store.conftest import ALIAS, NAME, variant
 from cnbudget.store.importer import import_paths
 from cnbudget.store.queries import (
+    AmountDiff,
     compare_documents,
     department_series,
     economic_totals,
@@ -162,6 +165,23 @@ def test_compare_two_versions(store: dict[str, Any]) -> None:
     assert total.rel_diff == Decimal("0.016975")
     assert public.diff == Decimal("40.06") and public.table_no == 6
     assert compare_documents(url, ids["x2024"], ids["x2024b"], include_same=False) == changed
+
+
+def test_compared_columns_line_up_with_the_diff_fields(store: dict[str, Any]) -> None:
+    """``_diff`` builds an AmountDiff positionally from ``_COMPARED`` and ``_identity`` unpacks
+    a row by position: both rest on this order (``column_label`` is the field ``column``)."""
+    columns = [c.key for c in queries._COMPARED]
+    assert columns[queries._DESCRIBED :] == ["value"]
+    described = ["column" if c == "column_label" else c for c in columns[: queries._DESCRIBED]]
+    assert described == [f.name for f in dataclasses.fields(AmountDiff)][: queries._DESCRIBED]
+    url, ids = store["url"], store["ids"]
+    d = compare_documents(url, ids["x2024"], ids["x2024b"], include_same=False)[0]
+    assert (d.table_type, d.row_kind, d.column_key, d.column) == (
+        "general_basic",
+        "total",
+        "total",
+        "一般公共预算基本支出 / 合计",
+    )
 
 
 def test_compare_across_years_and_departments(store: dict[str, Any]) -> None:
