@@ -8,8 +8,8 @@
 3. Loads the 2-worker lake into a fresh PostgreSQL database with ``cnbudget lake load`` (COPY):
    documents/s and amount rows/s.
 4. ``--replicate K``: builds a *synthetic* lake of K copies of that lake (each copy with new
-   SHA-256s and its own fictional city, so departments and documents are distinct; the
-   figures repeat) and loads it too — the cheap way to reach millions of amount rows without
+   SHA-256s and its cities suffixed ``#k``, so departments and documents are distinct; the
+   figures repeat; one part file per copy × year × dataset) and loads it too — the cheap way to reach millions of amount rows without
    parsing millions of documents — then runs EXPLAIN (ANALYZE, BUFFERS) of the API's hot
    queries (document fetch, list, search, totals, series, compare) and prints their plans
    and timings (pass ``--explain-out FILE`` to keep them).
@@ -19,7 +19,10 @@
 
 The full run of the issue — 100,000 documents into the lake and PostgreSQL, once — is
 ``--docs 100000 --workers 2 --commit-docs 2000 --no-explain --keep DIR`` (the 1-worker run
-would double its hours; the 1 → 2 scaling is measured at ``--docs 2000``). Run it under
+would double its hours; the 1 → 2 scaling is measured at ``--docs 2000``): ~1 h 40 min of batch
+on a fast 2-core machine, ~3 hours on a slow one. What fits in an afternoon there — 100,000
+documents from a lake into PostgreSQL — is ``--docs 2000 --workers 2 --keep DIR`` once, then
+``--skip-batch DIR/lake2 --replicate 50 --load-jobs 2 --no-explain``. Run either under
 ``/usr/bin/time -v`` for the peak RSS of the largest process, Dask workers included.
 """
 
