@@ -69,4 +69,5 @@ def test_share_out_deals_every_group_once(weights: dict[int, int], jobs: int) ->
     assert len(shares) <= jobs and all(shares)
     if weights:  # greedy: no job carries more than the lightest plus the heaviest group
         loads = [sum(weights[g] for g in s) for s in shares]
-        assert max(loads) <= min(loads) + max(weights.values()) or len(shares) < jobs
+        assert max(loads) <= min(loads) + max(weights.values())
+        assert len(shares) == min(jobs, len(weights))  # no job idle while a group waits
